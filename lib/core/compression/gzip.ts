@@ -1,0 +1,17 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { concatChunks } from './chunks.ts';
+import type { Codec } from './codec.ts';
+
+const gzipAsync = promisify(gzip);
+
+/** zlib's default level; Firehose does not document its level, and 6 is what gzip(1) and zlib pick. */
+export const GZIP_LEVEL = 6;
+
+/** One gzip member over the whole object (spec §3.4: `.gz`, Content-Encoding `gzip`). Runs in zlib's thread pool. */
+export const gzipCodec: Codec = {
+  format: 'GZIP',
+  extension: '.gz',
+  contentEncoding: 'gzip',
+  compress: (chunks) => gzipAsync(concatChunks(chunks), { level: GZIP_LEVEL }),
+};

@@ -1,0 +1,9 @@
+// snappyjs 0.7 ships no typings; only the two functions Sluice uses are declared.
+declare module 'snappyjs' {
+  const SnappyJS: {
+    /** Raw snappy block (no framing). Returns the same kind of array it was given. */
+    compress(uncompressed: Uint8Array): Uint8Array;
+    uncompress(compressed: Uint8Array, maxLength?: number): Uint8Array;
+  };
+  export default SnappyJS;
+}

@@ -1,0 +1,91 @@
+import { codecFor } from '../compression/index.ts';
+import type { ResolvedS3Destination, ResolvedStream } from '../config/resolved.ts';
+import type { IdSource, PutObjectInput } from '../ports.ts';
+import { appendDelimiter } from '../processors/append-delimiter.ts';
+import type { FirehoseRecord } from '../records.ts';
+import { compileObjectKeys } from '../s3/object-key.ts';
+
+/** One object a batch turns into: the delivered data, or the source-record backup (spec §3.5). */
+export interface PlannedObject {
+  role: 'DeliveryToS3' | 'BackupToS3';
+  put: PutObjectInput;
+  records: number;
+  /** Bytes before compression. */
+  bytes: number;
+}
+
+type KeyTemplates = ReturnType<typeof compileObjectKeys>;
+const compiledKeys = new WeakMap<ResolvedS3Destination, KeyTemplates>();
+
+// Prefix templates are parsed once per destination configuration, not once per object.
+function keysOf(destination: ResolvedS3Destination): KeyTemplates {
+  let keys = compiledKeys.get(destination);
+  if (!keys) {
+    keys = compileObjectKeys({ prefix: destination.prefix, errorOutputPrefix: destination.errorOutputPrefix });
+    compiledKeys.set(destination, keys);
+  }
+  return keys;
+}
+
+/**
+ * The stage order for an S3 delivery: processors → compression → object key. Objects are planned once per
+ * batch, so a retry re-sends the same keys and bodies (a retried put overwrites instead of duplicating).
+ */
+export async function planS3Objects(
+  batch: readonly FirehoseRecord[],
+  stream: ResolvedStream,
+  ports: { ids: IdSource; nowMs: number },
+): Promise<PlannedObject[]> {
+  const destination = stream.destination;
+  const source = batch.map((record) => record.data);
+  const bytes = source.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  // One instant per object: the oldest record's arrival (spec §3.1).
+  const instantMs = batch[0]?.arrivalMs ?? ports.nowMs;
+  const keyContext = {
+    streamName: stream.name,
+    versionId: stream.versionId,
+    instantMs,
+    timeZone: destination.customTimeZone,
+    ids: ports.ids,
+  };
+
+  let processed = source;
+  for (const processor of destination.processors) {
+    if (processor.type === 'AppendDelimiterToRecord') processed = appendDelimiter(processed);
+  }
+
+  const planned: PlannedObject[] = [];
+  const codec = codecFor(destination.compressionFormat);
+  const extension = destination.fileExtension ?? codec.extension;
+  planned.push({
+    role: 'DeliveryToS3',
+    records: batch.length,
+    bytes: processed.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+    put: {
+      bucket: destination.bucket,
+      key: keysOf(destination).dataKey(keyContext, extension),
+      body: await codec.compress(processed, { uuid: ports.ids.uuid(), nowMs: ports.nowMs }),
+      contentType: 'application/octet-stream',
+      ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+    },
+  });
+
+  const backup = destination.backup;
+  if (destination.s3BackupMode === 'Enabled' && backup) {
+    // The backup holds the source records as they arrived, before any processor ran (spec §3.5).
+    const backupCodec = codecFor(backup.compressionFormat);
+    planned.push({
+      role: 'BackupToS3',
+      records: batch.length,
+      bytes,
+      put: {
+        bucket: backup.bucket,
+        key: keysOf(backup).dataKey(keyContext, backupCodec.extension),
+        body: await backupCodec.compress(source, { uuid: ports.ids.uuid(), nowMs: ports.nowMs }),
+        contentType: 'application/octet-stream',
+        ...(backupCodec.contentEncoding ? { contentEncoding: backupCodec.contentEncoding } : {}),
+      },
+    });
+  }
+  return planned;
+}

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { SluiceError } from '../core/errors.ts';
+
+/**
+ * The local runtime's config file: Firehose CreateDeliveryStream inputs, plus runtime settings that have no
+ * Firehose equivalent. Later stages add their own sections (e.g. transform handlers).
+ */
+export interface SluiceConfig {
+  /** CreateDeliveryStream inputs, exactly as the Firehose API takes them. */
+  deliveryStreams: unknown[];
+  region: string;
+  accountId: string;
+  /** Deliver to an S3-compatible server (or AWS) instead of the embedded store under the data dir. */
+  s3?: S3Settings;
+  /** With keys, every API request must be SigV4-signed by one of them (required off loopback). */
+  accessKeys: Array<{ accessKeyId: string; secretAccessKey: string }>;
+  /** Per-stream cap on buffered bytes before puts are throttled ("Slow down."). */
+  maxBufferedBytesPerStream: number;
+  /** How long a new stream stays CREATING before ACTIVE (Firehose takes seconds; tests use 0). */
+  streamActivationDelayMs: number;
+}
+
+export interface S3Settings {
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+export const DEFAULT_CONFIG: SluiceConfig = {
+  deliveryStreams: [],
+  region: 'us-east-1',
+  accountId: '000000000000',
+  accessKeys: [],
+  maxBufferedBytesPerStream: 512 * 1024 * 1024,
+  streamActivationDelayMs: 500,
+};
+
+const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('s3', '$schema', 'description'));
+
+export async function loadConfigFile(path: string): Promise<SluiceConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new SluiceError('ConfigNotFound', `Cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SluiceError('ConfigInvalid', `Config file ${path} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  return parseConfig(json, path);
+}
+
+/** Checks the runtime settings; the stream definitions are checked by the same code as CreateDeliveryStream. */
+export function parseConfig(json: unknown, source = 'config'): SluiceConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new SluiceError('ConfigInvalid', `${source}: the top level must be a JSON object.`);
+  }
+  const raw = json as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_KEYS.has(key)) problems.push(`unknown setting "${key}"`);
+  }
+  const config: SluiceConfig = { ...DEFAULT_CONFIG, ...(raw as Partial<SluiceConfig>) };
+  if (!Array.isArray(config.deliveryStreams)) problems.push('"deliveryStreams" must be an array');
+  if (typeof config.region !== 'string' || !/^[a-z0-9-]+$/.test(config.region)) problems.push('"region" is invalid');
+  if (typeof config.accountId !== 'string' || !/^\d{12}$/.test(config.accountId)) {
+    problems.push('"accountId" must be 12 digits');
+  }
+  if (
+    !Array.isArray(config.accessKeys) ||
+    !config.accessKeys.every((k) => typeof k?.accessKeyId === 'string' && typeof k?.secretAccessKey === 'string')
+  ) {
+    problems.push('"accessKeys" must be an array of { "accessKeyId", "secretAccessKey" }');
+  }
+  if (!Number.isInteger(config.maxBufferedBytesPerStream) || config.maxBufferedBytesPerStream < 1) {
+    problems.push('"maxBufferedBytesPerStream" must be a positive integer');
+  }
+  if (!Number.isInteger(config.streamActivationDelayMs) || config.streamActivationDelayMs < 0) {
+    problems.push('"streamActivationDelayMs" must be a non-negative integer');
+  }
+  if (config.s3 !== undefined && (typeof config.s3 !== 'object' || config.s3 === null)) {
+    problems.push('"s3" must be an object');
+  }
+  if (problems.length > 0) throw new SluiceError('ConfigInvalid', `${source}: ${problems.join('; ')}`);
+  return config;
+}

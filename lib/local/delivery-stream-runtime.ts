@@ -1,0 +1,304 @@
+import { StreamBuffer } from '../core/buffer/stream-buffer.ts';
+import type { ResolvedStream } from '../core/config/resolved.ts';
+import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
+import { FirehoseApiError } from '../core/errors.ts';
+import type { MetricsRegistry } from '../core/metrics.ts';
+import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
+import type { FirehoseRecord } from '../core/records.ts';
+import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
+import type { Logger } from './logger.ts';
+import { type AppendEntry, WriteAheadLog } from './wal/index.ts';
+
+export interface DeliveryStreamDeps {
+  clock: Clock;
+  ids: IdSource;
+  store: ObjectStore;
+  metrics: MetricsRegistry;
+  logger: Logger;
+  /** Records are refused with ServiceUnavailableException ("Slow down.") past this many buffered bytes. */
+  maxBufferedBytes: number;
+  /** Source of jitter in [0, 1) for retry backoff. */
+  jitter: () => number;
+}
+
+export interface DeliveryStreamStatus {
+  name: string;
+  versionId: string;
+  bufferedRecords: number;
+  bufferedBytes: number;
+  oldestBufferedArrivalMs: number | undefined;
+  deliveredRecords: number;
+  deliveredObjects: number;
+  stalled: boolean;
+  attempts: number;
+  lastError: string | undefined;
+  nextRetryAtMs: number | undefined;
+  wal: { segments: number; bytes: number; pendingRecords: number };
+}
+
+/** The outcome of a put: one entry per input record, in order. */
+export type PutOutcome = { recordId: string } | { errorCode: string; errorMessage: string };
+
+/**
+ * One delivery stream of the local runtime: write-ahead log → buffer → S3 delivery with retries.
+ * Batches are delivered one at a time, oldest first, so records keep their arrival order.
+ */
+export class DeliveryStreamRuntime {
+  private readonly buffer: StreamBuffer;
+  private delivering = false;
+  private closed = false;
+  private flushTargetSeq = -1;
+  private deliveredSeq = -1;
+  private appendedSeq = -1;
+  private waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryWake: (() => void) | undefined;
+  private counters = { deliveredRecords: 0, deliveredObjects: 0, attempts: 0 };
+  private stall: { lastError: string; nextRetryAtMs: number } | undefined;
+
+  private constructor(
+    private stream: ResolvedStream,
+    private readonly log: WriteAheadLog,
+    private readonly deps: DeliveryStreamDeps,
+  ) {
+    this.buffer = new StreamBuffer(stream.destination.bufferingHints);
+  }
+
+  static async open(stream: ResolvedStream, dir: string, deps: DeliveryStreamDeps): Promise<DeliveryStreamRuntime> {
+    const { log, replayed } = await WriteAheadLog.open(dir);
+    const runtime = new DeliveryStreamRuntime(stream, log, deps);
+    if (replayed.length > 0) {
+      runtime.buffer.add(replayed);
+      runtime.appendedSeq = replayed[replayed.length - 1]!.seq;
+      runtime.deliveredSeq = replayed[0]!.seq - 1;
+      deps.logger.log('info', 'replayed undelivered records from the write-ahead log', {
+        stream: stream.name,
+        records: replayed.length,
+      });
+    }
+    runtime.publishGauges();
+    return runtime;
+  }
+
+  get name(): string {
+    return this.stream.name;
+  }
+
+  /** A new configuration (UpdateDestination): applies to every batch cut from now on. */
+  reconfigure(stream: ResolvedStream): void {
+    this.stream = stream;
+    this.buffer.setHints(stream.destination.bufferingHints);
+  }
+
+  /**
+   * Appends records durably and buffers them. Records that do not fit under the buffered-bytes limit are
+   * refused individually, as Firehose throttles entries inside a 200 PutRecordBatch response (spec §1.3).
+   */
+  async put(entries: readonly AppendEntry[]): Promise<PutOutcome[]> {
+    if (this.closed) throw new FirehoseApiError('ServiceUnavailableException', 'Sluice is shutting down.');
+    let room = this.deps.maxBufferedBytes - this.buffer.bufferedBytes;
+    const accepted: AppendEntry[] = [];
+    const acceptedIndex: boolean[] = [];
+    for (const entry of entries) {
+      const fits = entry.data.byteLength <= room;
+      if (fits) {
+        accepted.push(entry);
+        room -= entry.data.byteLength;
+      }
+      acceptedIndex.push(fits);
+    }
+    const records = accepted.length > 0 ? await this.log.append(accepted) : [];
+    if (records.length > 0) {
+      this.appendedSeq = records[records.length - 1]!.seq;
+      this.buffer.add(records);
+      this.publishGauges();
+      this.tick();
+    }
+    const outcomes: PutOutcome[] = [];
+    let next = 0;
+    for (const ok of acceptedIndex) {
+      outcomes.push(
+        ok
+          ? { recordId: records[next++]!.recordId }
+          : { errorCode: 'ServiceUnavailableException', errorMessage: 'Slow down.' },
+      );
+    }
+    const throttled = entries.length - records.length;
+    if (throttled > 0) this.deps.metrics.count(this.name, 'ThrottledRecords', throttled);
+    return outcomes;
+  }
+
+  /** Starts a delivery when a buffering hint has been reached or a flush is pending. Cheap; call often. */
+  tick(): void {
+    if (this.delivering || this.closed) return;
+    if (!this.hasDueBatch()) return;
+    this.delivering = true;
+    void this.deliverWhileDue().finally(() => {
+      this.delivering = false;
+      this.publishGauges();
+    });
+  }
+
+  /** Delivers everything buffered now, ignoring the hints; resolves once it is all delivered. */
+  flush(): Promise<void> {
+    const target = this.appendedSeq;
+    if (target <= this.deliveredSeq) return Promise.resolve();
+    this.flushTargetSeq = Math.max(this.flushTargetSeq, target);
+    const done = new Promise<void>((resolve) => this.waiters.push({ seq: target, resolve }));
+    this.retryNow();
+    this.tick();
+    return done;
+  }
+
+  /** Milliseconds until the next interval hint is reached, for the scheduler. */
+  msUntilDue(): number | undefined {
+    return this.buffer.msUntilInterval(this.deps.clock.nowMs());
+  }
+
+  status(): DeliveryStreamStatus {
+    return {
+      name: this.name,
+      versionId: this.stream.versionId,
+      bufferedRecords: this.buffer.bufferedRecords,
+      bufferedBytes: this.buffer.bufferedBytes,
+      oldestBufferedArrivalMs: this.buffer.oldestArrivalMs,
+      deliveredRecords: this.counters.deliveredRecords,
+      deliveredObjects: this.counters.deliveredObjects,
+      stalled: this.stall !== undefined,
+      attempts: this.counters.attempts,
+      lastError: this.stall?.lastError,
+      nextRetryAtMs: this.stall?.nextRetryAtMs,
+      wal: this.log.stats(),
+    };
+  }
+
+  /** Stops delivering; undelivered records stay in the log and are replayed on the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.retryNow();
+    while (this.delivering) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.log.close();
+  }
+
+  /** The stream was deleted: buffered data is discarded, not flushed (spec §1.8). */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    this.retryNow();
+    while (this.delivering) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.buffer.clear();
+    this.releaseWaiters(Number.POSITIVE_INFINITY);
+    await this.log.destroy();
+  }
+
+  private hasDueBatch(): boolean {
+    if (this.buffer.bufferedRecords === 0) return false;
+    if (this.flushTargetSeq > this.deliveredSeq) return true;
+    return this.buffer.due(this.deps.clock.nowMs()) !== undefined;
+  }
+
+  private async deliverWhileDue(): Promise<void> {
+    while (!this.closed && this.hasDueBatch()) {
+      const batch = this.buffer.take();
+      const stream = this.stream;
+      const objects = await planS3Objects(batch, stream, { ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
+      const delivered = await this.putWithRetries(objects);
+      if (!delivered) return; // closing: the batch stays in the log and is replayed on restart
+      const first = batch[0]!.seq;
+      const last = batch[batch.length - 1]!.seq;
+      await this.log.markDone([[first, last]]);
+      this.deliveredSeq = last;
+      this.counters.deliveredRecords += batch.length;
+      this.recordFreshness(batch);
+      this.releaseWaiters(last);
+    }
+  }
+
+  /** Puts every planned object, retrying only the ones that failed, until all succeed or the stream closes. */
+  private async putWithRetries(objects: PlannedObject[]): Promise<boolean> {
+    let pending = objects;
+    let attempt = 0;
+    while (pending.length > 0) {
+      if (this.closed) return false;
+      attempt++;
+      this.counters.attempts++;
+      const results = await Promise.allSettled(pending.map((object) => this.deps.store.putObject(object.put)));
+      const failed: PlannedObject[] = [];
+      let lastError = '';
+      results.forEach((result, i) => {
+        const object = pending[i]!;
+        this.deps.metrics.recordAttempt(this.name, object.role, result.status === 'fulfilled');
+        if (result.status === 'fulfilled') {
+          this.deps.metrics.count(this.name, `${object.role}.Records`, object.records);
+          this.deps.metrics.count(this.name, `${object.role}.Bytes`, object.bytes);
+          this.deps.metrics.count(this.name, `${object.role}.ObjectCount`, 1);
+          if (object.role === 'DeliveryToS3') this.counters.deliveredObjects++;
+        } else {
+          failed.push(object);
+          lastError = describeError(result.reason);
+        }
+      });
+      pending = failed;
+      if (pending.length === 0) break;
+      const delayMs = backoffMs(S3_DELIVERY_BACKOFF, attempt, this.deps.jitter());
+      this.stall = { lastError, nextRetryAtMs: this.deps.clock.nowMs() + delayMs };
+      this.deps.metrics.count(this.name, 'Sluice.DeliveryErrors', pending.length);
+      this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 1);
+      this.deps.logger.log('warn', 'S3 delivery failed; records stay in the log and will be retried', {
+        stream: this.name,
+        attempt,
+        retryInMs: delayMs,
+        error: lastError,
+      });
+      await this.sleep(delayMs);
+    }
+    if (this.stall) {
+      this.stall = undefined;
+      this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
+    }
+    return true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.retryWake = resolve;
+      this.retryTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  /** Cuts a backoff short (flush or shutdown asked for it). */
+  private retryNow(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryWake?.();
+    this.retryWake = undefined;
+  }
+
+  private releaseWaiters(deliveredSeq: number): void {
+    const still: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (waiter.seq <= deliveredSeq) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.waiters = still;
+  }
+
+  private recordFreshness(batch: readonly FirehoseRecord[]): void {
+    // DataFreshness: age of the oldest record not yet delivered (spec §11).
+    const oldest = this.buffer.oldestArrivalMs ?? batch[batch.length - 1]!.arrivalMs;
+    const ageSeconds = Math.max(0, (this.deps.clock.nowMs() - oldest) / 1000);
+    this.deps.metrics.gauge(this.name, 'DeliveryToS3.DataFreshness', Math.round(ageSeconds));
+  }
+
+  private publishGauges(): void {
+    this.deps.metrics.gauge(this.name, 'Sluice.BufferedBytes', this.buffer.bufferedBytes);
+    this.deps.metrics.gauge(this.name, 'Sluice.BufferedRecords', this.buffer.bufferedRecords);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

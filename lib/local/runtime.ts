@@ -1,0 +1,297 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Catalog } from '../core/control-plane/index.ts';
+import type { StoredStream } from '../core/config/index.ts';
+import { toResolvedStream } from '../core/config/index.ts';
+import { FirehoseApiError, SluiceError } from '../core/errors.ts';
+import { parsePutRecord, parsePutRecordBatch } from '../core/ingest/put-records.ts';
+import { MetricsRegistry } from '../core/metrics.ts';
+import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
+import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
+import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
+import { RandomIds } from '../adapters/local/random-ids.ts';
+import { SystemClock } from '../adapters/local/system-clock.ts';
+import type { SluiceConfig } from './config-file.ts';
+import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
+import type { Logger } from './logger.ts';
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  config: SluiceConfig;
+  logger: Logger;
+  clock?: Clock;
+  ids?: IdSource;
+  /** Overrides the object store chosen from the config (tests inject failing stores). */
+  store?: ObjectStore;
+  /** How often buffering intervals are checked. */
+  tickMs?: number;
+}
+
+const DATA_PLANE = new Set(['PutRecord', 'PutRecordBatch']);
+
+/**
+ * The local runtime: the control-plane catalog (persisted under the data dir), one DeliveryStreamRuntime
+ * per stream, and a scheduler that checks buffering intervals. The HTTP server is a thin layer on top.
+ */
+export class LocalRuntime {
+  readonly metrics = new MetricsRegistry();
+  private readonly catalog = new Catalog();
+  private readonly streams = new Map<string, Promise<DeliveryStreamRuntime>>();
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+  private readonly store: ObjectStore;
+  private readonly ctx: { region: string; accountId: string; nowMs: number };
+  private persisting: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly activations = new Set<NodeJS.Timeout>();
+  private recordIdPrefix: string;
+  private recordCounter = 0;
+
+  private constructor(private readonly options: LocalRuntimeOptions) {
+    this.clock = options.clock ?? new SystemClock();
+    this.ids = options.ids ?? new RandomIds();
+    this.store = options.store ?? createObjectStore(options);
+    this.ctx = { region: options.config.region, accountId: options.config.accountId, nowMs: 0 };
+    this.recordIdPrefix = this.ids.uuid().replaceAll('-', '');
+  }
+
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const runtime = new LocalRuntime(options);
+    await mkdir(options.dataDir, { recursive: true });
+    await runtime.restore();
+    runtime.catalog.onChange((event) => runtime.onCatalogChange(event));
+    await runtime.applyConfigFileStreams();
+    const tickMs = options.tickMs ?? 100;
+    runtime.timer = setInterval(() => runtime.tick(), tickMs);
+    runtime.timer.unref();
+    return runtime;
+  }
+
+  get region(): string {
+    return this.ctx.region;
+  }
+
+  /** Runs one Firehose API operation; throws FirehoseApiError for Firehose-shaped failures. */
+  async execute(operation: string, input: unknown): Promise<unknown> {
+    if (DATA_PLANE.has(operation)) return this.put(operation, input);
+    const result = this.catalog.execute(operation, input, this.context());
+    await this.persisting;
+    return result;
+  }
+
+  /** Checks every stream's buffering interval. Called by the timer; tests with a fake clock call it directly. */
+  tick(): void {
+    for (const pending of this.streams.values()) void pending.then((stream) => stream.tick(), () => undefined);
+  }
+
+  /** Delivers everything buffered (one stream or all) and waits for it. */
+  async flush(name?: string): Promise<DeliveryStreamStatus[]> {
+    const names = name === undefined ? [...this.streams.keys()] : [name];
+    const runtimes = await Promise.all(names.map((n) => this.runtimeOf(n)));
+    await Promise.all(runtimes.map((r) => r.flush()));
+    return runtimes.map((r) => r.status());
+  }
+
+  async status(): Promise<Array<DeliveryStreamStatus & { status: string }>> {
+    const out: Array<DeliveryStreamStatus & { status: string }> = [];
+    for (const stored of this.catalog.list()) {
+      const runtime = await this.streams.get(stored.input.DeliveryStreamName);
+      if (runtime) out.push({ ...runtime.status(), status: stored.status });
+    }
+    return out;
+  }
+
+  /** Stops the scheduler and closes every stream; with `flush`, delivers what is buffered first. */
+  async close(options: { flush?: boolean } = {}): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const t of this.activations) clearTimeout(t);
+    if (options.flush) await this.flush().catch(() => undefined);
+    const runtimes = await Promise.allSettled(this.streams.values());
+    await Promise.all(runtimes.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    await this.persisting;
+  }
+
+  private async put(operation: string, input: unknown): Promise<unknown> {
+    const request = operation === 'PutRecord' ? parsePutRecord(input) : parsePutRecordBatch(input);
+    const name = request.deliveryStreamName;
+    const stored = this.catalog.get(name);
+    if (!stored) throw this.notFound(name);
+    if (stored.status !== 'ACTIVE') {
+      throw new FirehoseApiError('ResourceNotFoundException', `Firehose ${name} is not ACTIVE (status ${stored.status}).`);
+    }
+    if (stored.input.DeliveryStreamType === 'KinesisStreamAsSource') {
+      // Spec §1.3: producers write to the source Kinesis stream instead.
+      throw new FirehoseApiError(
+        'InvalidArgumentException',
+        'This operation is not permitted on KinesisStreamAsSource delivery stream type.',
+      );
+    }
+    const runtime = await this.runtimeOf(name);
+    const arrivalMs = this.clock.nowMs();
+    const entries = request.records.map((data) => ({ recordId: this.nextRecordId(), arrivalMs, data }));
+    const outcomes = await runtime.put(entries);
+
+    const bytes = request.records.reduce((sum, data) => sum + data.byteLength, 0);
+    const accepted = outcomes.filter((o) => 'recordId' in o).length;
+    this.metrics.count(name, 'IncomingPutRequests', 1);
+    this.metrics.count(name, 'IncomingRecords', accepted);
+    this.metrics.count(name, 'IncomingBytes', bytes);
+    this.metrics.count(name, `${operation}.Requests`, 1);
+    this.metrics.count(name, `${operation}.Bytes`, bytes);
+    if (operation === 'PutRecordBatch') this.metrics.count(name, 'PutRecordBatch.Records', request.records.length);
+
+    if (operation === 'PutRecord') {
+      const outcome = outcomes[0]!;
+      if (!('recordId' in outcome)) throw new FirehoseApiError('ServiceUnavailableException', outcome.errorMessage);
+      return { RecordId: outcome.recordId, Encrypted: false };
+    }
+    return {
+      FailedPutCount: outcomes.length - accepted,
+      Encrypted: false,
+      RequestResponses: outcomes.map((o) =>
+        'recordId' in o ? { RecordId: o.recordId } : { ErrorCode: o.errorCode, ErrorMessage: o.errorMessage },
+      ),
+    };
+  }
+
+  // RecordIds only need to be unique; a per-process random prefix and a counter avoid a UUID per record.
+  private nextRecordId(): string {
+    this.recordCounter++;
+    return this.recordIdPrefix + this.recordCounter.toString(16).padStart(12, '0');
+  }
+
+  private context() {
+    this.ctx.nowMs = this.clock.nowMs();
+    return this.ctx;
+  }
+
+  private notFound(name: string): FirehoseApiError {
+    return new FirehoseApiError(
+      'ResourceNotFoundException',
+      `Firehose ${name} under account ${this.ctx.accountId} not found.`,
+    );
+  }
+
+  private async runtimeOf(name: string): Promise<DeliveryStreamRuntime> {
+    const pending = this.streams.get(name);
+    if (!pending) throw this.notFound(name);
+    return pending;
+  }
+
+  private onCatalogChange(event: { kind: string; name: string; stored?: StoredStream }): void {
+    this.persist();
+    const { name } = event;
+    if (event.kind === 'created' && event.stored) {
+      this.openStream(event.stored);
+      this.scheduleActivation(name);
+    } else if (event.kind === 'updated' && event.stored) {
+      const resolved = toResolvedStream(event.stored, this.context());
+      void this.streams.get(name)?.then((r) => r.reconfigure(resolved));
+    } else if (event.kind === 'deleted') {
+      const pending = this.streams.get(name);
+      this.streams.delete(name);
+      void pending?.then((r) => r.destroy());
+    }
+  }
+
+  private openStream(stored: StoredStream): void {
+    const name = stored.input.DeliveryStreamName;
+    const resolved = toResolvedStream(stored, this.context());
+    const dir = join(this.options.dataDir, 'streams', name, 'wal');
+    const pending = DeliveryStreamRuntime.open(resolved, dir, {
+      clock: this.clock,
+      ids: this.ids,
+      store: this.store,
+      metrics: this.metrics,
+      logger: this.options.logger,
+      maxBufferedBytes: this.options.config.maxBufferedBytesPerStream,
+      jitter: Math.random,
+    });
+    pending.catch((error) =>
+      this.options.logger.log('error', 'cannot open the write-ahead log', { stream: name, error: String(error) }),
+    );
+    this.streams.set(name, pending);
+  }
+
+  private scheduleActivation(name: string): void {
+    const activate = () => {
+      void this.streams.get(name)?.then(() => {
+        if (this.catalog.get(name)?.status === 'CREATING') this.catalog.activate(name);
+      });
+    };
+    const delayMs = this.options.config.streamActivationDelayMs;
+    if (delayMs === 0) return activate();
+    const timer = setTimeout(() => {
+      this.activations.delete(timer);
+      activate();
+    }, delayMs);
+    this.activations.add(timer);
+  }
+
+  private async restore(): Promise<void> {
+    let stored: StoredStream[] = [];
+    try {
+      stored = JSON.parse(await readFile(this.catalogPath(), 'utf8')) as StoredStream[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new SluiceError('CatalogCorrupt', `Cannot read ${this.catalogPath()}: ${(error as Error).message}`);
+      }
+    }
+    // A stream caught in CREATING by a stop was fully set up on disk; it comes back ACTIVE.
+    const restored = stored.map((s) => (s.status === 'CREATING' ? { ...s, status: 'ACTIVE' as const } : s));
+    this.catalog.load(restored);
+    for (const s of restored) this.openStream(s);
+    await Promise.all(this.streams.values());
+  }
+
+  /** Streams defined in the config file are created on start; a changed definition is applied as an update. */
+  private async applyConfigFileStreams(): Promise<void> {
+    for (const input of this.options.config.deliveryStreams) {
+      const name = (input as { DeliveryStreamName?: unknown }).DeliveryStreamName;
+      if (typeof name === 'string' && this.catalog.get(name)) {
+        const changed = this.catalog.replaceDefinition(name, input, this.context());
+        if (changed) this.options.logger.log('info', 'config file changed the stream definition', { stream: name });
+        continue;
+      }
+      this.catalog.execute('CreateDeliveryStream', input, this.context());
+      if (typeof name === 'string') {
+        await this.streams.get(name);
+        this.catalog.activate(name);
+      }
+    }
+    await this.persisting;
+  }
+
+  private catalogPath(): string {
+    return join(this.options.dataDir, 'catalog.json');
+  }
+
+  // Writes are chained so two changes never race on the rename; each write is atomic (temp file + fsync + rename).
+  private persist(): void {
+    const snapshot = JSON.stringify(this.catalog.list(), null, 2);
+    this.persisting = this.persisting.then(async () => {
+      const tmp = `${this.catalogPath()}.tmp`;
+      const handle = await open(tmp, 'w');
+      try {
+        await handle.writeFile(snapshot);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.catalogPath());
+    });
+  }
+}
+
+function createObjectStore(options: LocalRuntimeOptions): ObjectStore {
+  const s3 = options.config.s3;
+  if (s3?.endpoint || s3?.region || s3?.credentials) {
+    return new S3ObjectStore({
+      region: s3.region ?? options.config.region,
+      ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+      ...(s3.credentials ? { credentials: s3.credentials } : {}),
+      forcePathStyle: s3.forcePathStyle ?? Boolean(s3.endpoint),
+    });
+  }
+  return new FsObjectStore(join(options.dataDir, 's3'));
+}
