@@ -44,6 +44,7 @@ export class LocalRuntime {
   private persisting: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly activations = new Set<NodeJS.Timeout>();
+  private readonly settling: Promise<unknown>[] = [];
   private recordIdPrefix: string;
   private recordCounter = 0;
 
@@ -75,6 +76,9 @@ export class LocalRuntime {
   async execute(operation: string, input: unknown): Promise<unknown> {
     if (DATA_PLANE.has(operation)) return this.put(operation, input);
     const result = this.catalog.execute(operation, input, this.context());
+    // Let the change settle (catalog persisted, log opened, and ACTIVE when there is no activation delay)
+    // before answering, so the caller's next request sees it.
+    await Promise.all(this.settling.splice(0));
     await this.persisting;
     return result;
   }
@@ -190,7 +194,8 @@ export class LocalRuntime {
     } else if (event.kind === 'deleted') {
       const pending = this.streams.get(name);
       this.streams.delete(name);
-      void pending?.then((r) => r.destroy());
+      this.metrics.removeStream(name);
+      if (pending) this.settling.push(pending.then((r) => r.destroy()));
     }
   }
 
@@ -214,13 +219,15 @@ export class LocalRuntime {
   }
 
   private scheduleActivation(name: string): void {
-    const activate = () => {
-      void this.streams.get(name)?.then(() => {
+    const activate = () =>
+      this.streams.get(name)?.then(() => {
         if (this.catalog.get(name)?.status === 'CREATING') this.catalog.activate(name);
       });
-    };
     const delayMs = this.options.config.streamActivationDelayMs;
-    if (delayMs === 0) return activate();
+    if (delayMs === 0) {
+      this.settling.push(activate() ?? Promise.resolve());
+      return;
+    }
     const timer = setTimeout(() => {
       this.activations.delete(timer);
       activate();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../lib/core/errors.ts';
-import { ISO_WEEKS, compileDateFormat } from '../../../lib/core/s3/java-date-format.ts';
+import { compileDateFormat, ISO_WEEKS } from '../../../lib/core/s3/java-date-format.ts';
 import { JAVA_GOLDEN, JAVA_GOLDEN_ISO_WEEKS, JAVA_REJECTED } from './java-date-format.golden.ts';
 
 const at = (iso: string) => Date.parse(iso);
@@ -31,7 +31,9 @@ describe('compileDateFormat against JDK 17 output', () => {
 
 describe('compileDateFormat', () => {
   it('prints the default date path of the worked example (spec §3.3 #12)', () => {
-    expect(compileDateFormat('yyyy/MM/dd/HH').format(at('2018-08-27T10:30:00Z'), 'UTC')).toBe('2018/08/27/10');
+    expect(compileDateFormat('yyyy/MM/dd/HH').format(at('2018-08-27T10:30:00Z'), 'UTC')).toBe(
+      '2018/08/27/10',
+    );
   });
 
   it('treats quoted text as literal and two quotes as one quote', () => {

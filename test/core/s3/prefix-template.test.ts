@@ -41,9 +41,13 @@ describe('parsePrefix', () => {
   it('evaluates all timestamps at the same instant, each in the given zone', () => {
     const template = parsePrefix('!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/');
     expect(template.render({ instantMs, timeZone: 'UTC', ids: fakeIds() })).toBe('2018/08/27/10/');
-    expect(template.render({ instantMs: Date.parse('2018-12-31T15:00:00Z'), timeZone: 'Asia/Tokyo', ids: fakeIds() })).toBe(
-      '2019/01/01/00/',
-    );
+    expect(
+      template.render({
+        instantMs: Date.parse('2018-12-31T15:00:00Z'),
+        timeZone: 'Asia/Tokyo',
+        ids: fakeIds(),
+      }),
+    ).toBe('2019/01/01/00/');
   });
 
   it('draws a new 11-character string for each random-string occurrence', () => {
@@ -63,23 +67,43 @@ describe('parsePrefix', () => {
 
   it('refuses to render without the data an expression needs', () => {
     const ids = fakeIds();
-    expect(thrown(() => parsePrefix('!{partitionKeyFromQuery:k}/').render({ instantMs, timeZone: 'UTC', ids })).code).toBe(
-      'PartitionKeyMissing',
-    );
     expect(
-      thrown(() => parsePrefix('!{firehose:error-output-type}/').render({ instantMs, timeZone: 'UTC', ids })).code,
+      thrown(() => parsePrefix('!{partitionKeyFromQuery:k}/').render({ instantMs, timeZone: 'UTC', ids }))
+        .code,
+    ).toBe('PartitionKeyMissing');
+    expect(
+      thrown(() => parsePrefix('!{firehose:error-output-type}/').render({ instantMs, timeZone: 'UTC', ids }))
+        .code,
     ).toBe('ErrorOutputTypeMissing');
   });
 
   it.each([
-    ['logs/!{timestamp:yyyy', "Prefix contains an invalid expression '!{timestamp:yyyy': '!{' is not closed by '}'."],
-    ['!{foo:bar}/', "Prefix contains an invalid expression '!{foo:bar}': unknown namespace 'foo' (use timestamp, firehose, partitionKeyFromQuery, partitionKeyFromLambda)."],
-    ['!{Timestamp:yyyy}', "Prefix contains an invalid expression '!{Timestamp:yyyy}': unknown namespace 'Timestamp' (use timestamp, firehose, partitionKeyFromQuery, partitionKeyFromLambda)."],
-    ['!{firehose:random}', "Prefix contains an invalid expression '!{firehose:random}': unknown firehose value 'random' (use random-string or error-output-type)."],
-    ['!{timestamp}', "Prefix contains an invalid expression '!{timestamp}': it has no \":\" between namespace and value."],
+    [
+      'logs/!{timestamp:yyyy',
+      "Prefix contains an invalid expression '!{timestamp:yyyy': '!{' is not closed by '}'.",
+    ],
+    [
+      '!{foo:bar}/',
+      "Prefix contains an invalid expression '!{foo:bar}': unknown namespace 'foo' (use timestamp, firehose, partitionKeyFromQuery, partitionKeyFromLambda).",
+    ],
+    [
+      '!{Timestamp:yyyy}',
+      "Prefix contains an invalid expression '!{Timestamp:yyyy}': unknown namespace 'Timestamp' (use timestamp, firehose, partitionKeyFromQuery, partitionKeyFromLambda).",
+    ],
+    [
+      '!{firehose:random}',
+      "Prefix contains an invalid expression '!{firehose:random}': unknown firehose value 'random' (use random-string or error-output-type).",
+    ],
+    [
+      '!{timestamp}',
+      'Prefix contains an invalid expression \'!{timestamp}\': it has no ":" between namespace and value.',
+    ],
     ['!{timestamp:}', "Prefix contains an invalid expression '!{timestamp:}': the value is empty."],
-    ['!{}', "Prefix contains an invalid expression '!{}': it has no \":\" between namespace and value."],
-    ['!{a!{timestamp:yyyy}', "Prefix contains an invalid expression '!{a!{timestamp:yyyy}': expressions cannot be nested."],
+    ['!{}', 'Prefix contains an invalid expression \'!{}\': it has no ":" between namespace and value.'],
+    [
+      '!{a!{timestamp:yyyy}',
+      "Prefix contains an invalid expression '!{a!{timestamp:yyyy}': expressions cannot be nested.",
+    ],
   ])('rejects %s', (source, message) => {
     const error = thrown(() => parsePrefix(source));
     expect(error).toBeInstanceOf(FirehoseApiError);
