@@ -28,7 +28,11 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       return start(values);
     case 'flush':
-      return admin(`${values.endpoint}/_sluice/flush`, 'POST', values.stream ? { stream: values.stream } : {});
+      return admin(
+        `${values.endpoint}/_sluice/flush`,
+        'POST',
+        values.stream ? { stream: values.stream } : {},
+      );
     case 'status':
       return admin(`${values.endpoint}/_sluice/status`, 'GET');
     default:
@@ -41,11 +45,17 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   const logger = stderrLogger(values['log-level'] as 'info');
   const config: SluiceConfig = values.config ? await loadConfigFile(String(values.config)) : DEFAULT_CONFIG;
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port} is not a port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port ${values.port} is not a port`);
   const runtime = await LocalRuntime.start({ dataDir: String(values['data-dir']), config, logger });
   let server: FirehoseServer;
   try {
-    server = new FirehoseServer(runtime, { host: String(values.host), port, accessKeys: config.accessKeys, logger });
+    server = new FirehoseServer(runtime, {
+      host: String(values.host),
+      port,
+      accessKeys: config.accessKeys,
+      logger,
+    });
   } catch (error) {
     await runtime.close();
     throw error;
@@ -72,7 +82,9 @@ async function admin(url: string, method: 'GET' | 'POST', body?: unknown): Promi
   try {
     response = await fetch(url, { method, ...(body ? { body: JSON.stringify(body) } : {}) });
   } catch (error) {
-    process.stderr.write(`Cannot reach Sluice at ${url}: ${(error as Error).message}. Is \`sluice start\` running?\n`);
+    process.stderr.write(
+      `Cannot reach Sluice at ${url}: ${(error as Error).message}. Is \`sluice start\` running?\n`,
+    );
     return 1;
   }
   const text = await response.text();

@@ -78,6 +78,6 @@ export function validationException(violations: readonly string[]): FirehoseApiE
 
 /** Bounds a user-supplied value before it is echoed in an error message. */
 export function bounded(value: unknown, max = 80): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -21,6 +21,8 @@ export interface PutObjectInput {
   body: Uint8Array;
   contentType: string;
   contentEncoding?: string;
+  /** SSE-KMS key for the object (the destination's KMSEncryptionConfig, spec §3.6). */
+  kmsKeyArn?: string;
 }
 
 /** Where delivered objects go. Must be atomic per object: a reader never sees a partial body. */

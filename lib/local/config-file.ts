@@ -43,15 +43,21 @@ export async function loadConfigFile(path: string): Promise<SluiceConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new SluiceError('ConfigNotFound', `Cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+    throw new SluiceError('ConfigNotFound', `Cannot read config file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new SluiceError('ConfigInvalid', `Config file ${path} is not valid JSON: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new SluiceError(
+      'ConfigInvalid',
+      `Config file ${path} is not valid JSON: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   return parseConfig(json, path);
 }
@@ -68,13 +74,16 @@ export function parseConfig(json: unknown, source = 'config'): SluiceConfig {
   }
   const config: SluiceConfig = { ...DEFAULT_CONFIG, ...(raw as Partial<SluiceConfig>) };
   if (!Array.isArray(config.deliveryStreams)) problems.push('"deliveryStreams" must be an array');
-  if (typeof config.region !== 'string' || !/^[a-z0-9-]+$/.test(config.region)) problems.push('"region" is invalid');
+  if (typeof config.region !== 'string' || !/^[a-z0-9-]+$/.test(config.region))
+    problems.push('"region" is invalid');
   if (typeof config.accountId !== 'string' || !/^\d{12}$/.test(config.accountId)) {
     problems.push('"accountId" must be 12 digits');
   }
   if (
     !Array.isArray(config.accessKeys) ||
-    !config.accessKeys.every((k) => typeof k?.accessKeyId === 'string' && typeof k?.secretAccessKey === 'string')
+    !config.accessKeys.every(
+      (k) => typeof k?.accessKeyId === 'string' && typeof k?.secretAccessKey === 'string',
+    )
   ) {
     problems.push('"accessKeys" must be an array of { "accessKeyId", "secretAccessKey" }');
   }

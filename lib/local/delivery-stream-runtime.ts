@@ -55,6 +55,7 @@ export class DeliveryStreamRuntime {
   private retryWake: (() => void) | undefined;
   private counters = { deliveredRecords: 0, deliveredObjects: 0, attempts: 0 };
   private stall: { lastError: string; nextRetryAtMs: number } | undefined;
+  private lastPutError = '';
 
   private constructor(
     private stream: ResolvedStream,
@@ -64,7 +65,11 @@ export class DeliveryStreamRuntime {
     this.buffer = new StreamBuffer(stream.destination.bufferingHints);
   }
 
-  static async open(stream: ResolvedStream, dir: string, deps: DeliveryStreamDeps): Promise<DeliveryStreamRuntime> {
+  static async open(
+    stream: ResolvedStream,
+    dir: string,
+    deps: DeliveryStreamDeps,
+  ): Promise<DeliveryStreamRuntime> {
     const { log, replayed } = await WriteAheadLog.open(dir);
     const runtime = new DeliveryStreamRuntime(stream, log, deps);
     if (replayed.length > 0) {
@@ -107,7 +112,23 @@ export class DeliveryStreamRuntime {
       }
       acceptedIndex.push(fits);
     }
-    const records = accepted.length > 0 ? await this.log.append(accepted) : [];
+    let records: FirehoseRecord[] = [];
+    try {
+      if (accepted.length > 0) records = await this.log.append(accepted);
+    } catch (cause) {
+      // Nothing is acknowledged that is not on disk; SDKs retry this error type.
+      this.deps.logger.log('error', 'cannot write to the write-ahead log', {
+        stream: this.name,
+        error: String(cause),
+      });
+      throw new FirehoseApiError(
+        'ServiceUnavailableException',
+        'Could not persist the records; retry the request.',
+        {
+          cause,
+        },
+      );
+    }
     if (records.length > 0) {
       this.appendedSeq = records[records.length - 1]!.seq;
       this.buffer.add(records);
@@ -199,51 +220,40 @@ export class DeliveryStreamRuntime {
   private async deliverWhileDue(): Promise<void> {
     while (!this.closed && this.hasDueBatch()) {
       const batch = this.buffer.take();
-      const stream = this.stream;
-      const objects = await planS3Objects(batch, stream, { ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
-      const delivered = await this.putWithRetries(objects);
-      if (!delivered) return; // closing: the batch stays in the log and is replayed on restart
-      const first = batch[0]!.seq;
-      const last = batch[batch.length - 1]!.seq;
-      await this.log.markDone([[first, last]]);
-      this.deliveredSeq = last;
-      this.counters.deliveredRecords += batch.length;
-      this.recordFreshness(batch);
-      this.releaseWaiters(last);
+      if (!(await this.deliverBatch(batch))) return; // closing: the batch stays in the log for the next start
     }
   }
 
-  /** Puts every planned object, retrying only the ones that failed, until all succeed or the stream closes. */
-  private async putWithRetries(objects: PlannedObject[]): Promise<boolean> {
-    let pending = objects;
-    let attempt = 0;
-    while (pending.length > 0) {
+  /**
+   * Delivers one batch: plans its objects once, puts them, retrying only the puts that failed, then marks the
+   * records done in the log. Never throws and never gives up while the stream is open; a failure at any step
+   * (planning, a put, the log) is reported as a stall and retried with backoff.
+   */
+  private async deliverBatch(batch: readonly FirehoseRecord[]): Promise<boolean> {
+    let pending: PlannedObject[] | undefined;
+    for (let attempt = 1; ; attempt++) {
       if (this.closed) return false;
-      attempt++;
-      this.counters.attempts++;
-      const results = await Promise.allSettled(pending.map((object) => this.deps.store.putObject(object.put)));
-      const failed: PlannedObject[] = [];
-      let lastError = '';
-      results.forEach((result, i) => {
-        const object = pending[i]!;
-        this.deps.metrics.recordAttempt(this.name, object.role, result.status === 'fulfilled');
-        if (result.status === 'fulfilled') {
-          this.deps.metrics.count(this.name, `${object.role}.Records`, object.records);
-          this.deps.metrics.count(this.name, `${object.role}.Bytes`, object.bytes);
-          this.deps.metrics.count(this.name, `${object.role}.ObjectCount`, 1);
-          if (object.role === 'DeliveryToS3') this.counters.deliveredObjects++;
-        } else {
-          failed.push(object);
-          lastError = describeError(result.reason);
+      let lastError: string;
+      try {
+        pending ??= await planS3Objects(batch, this.stream, {
+          ids: this.deps.ids,
+          nowMs: this.deps.clock.nowMs(),
+        });
+        pending = await this.putAll(pending);
+        if (pending.length === 0) {
+          await this.log.markDone([[batch[0]!.seq, batch[batch.length - 1]!.seq]]);
+          this.delivered(batch);
+          return true;
         }
-      });
-      pending = failed;
-      if (pending.length === 0) break;
+        lastError = this.lastPutError;
+      } catch (error) {
+        lastError = describeError(error);
+      }
       const delayMs = backoffMs(S3_DELIVERY_BACKOFF, attempt, this.deps.jitter());
       this.stall = { lastError, nextRetryAtMs: this.deps.clock.nowMs() + delayMs };
-      this.deps.metrics.count(this.name, 'Sluice.DeliveryErrors', pending.length);
+      this.deps.metrics.count(this.name, 'Sluice.DeliveryErrors', 1);
       this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 1);
-      this.deps.logger.log('warn', 'S3 delivery failed; records stay in the log and will be retried', {
+      this.deps.logger.log('warn', 'S3 delivery failed; the records stay in the log and will be retried', {
         stream: this.name,
         attempt,
         retryInMs: delayMs,
@@ -251,11 +261,38 @@ export class DeliveryStreamRuntime {
       });
       await this.sleep(delayMs);
     }
+  }
+
+  /** Puts the objects concurrently; returns the ones that failed. */
+  private async putAll(objects: PlannedObject[]): Promise<PlannedObject[]> {
+    this.counters.attempts++;
+    const results = await Promise.allSettled(objects.map((object) => this.deps.store.putObject(object.put)));
+    const failed: PlannedObject[] = [];
+    results.forEach((result, i) => {
+      const object = objects[i]!;
+      this.deps.metrics.recordAttempt(this.name, object.role, result.status === 'fulfilled');
+      if (result.status === 'fulfilled') {
+        this.deps.metrics.count(this.name, `${object.role}.Records`, object.records);
+        this.deps.metrics.count(this.name, `${object.role}.Bytes`, object.bytes);
+        this.deps.metrics.count(this.name, `${object.role}.ObjectCount`, 1);
+        if (object.role === 'DeliveryToS3') this.counters.deliveredObjects++;
+      } else {
+        failed.push(object);
+        this.lastPutError = describeError(result.reason);
+      }
+    });
+    return failed;
+  }
+
+  private delivered(batch: readonly FirehoseRecord[]): void {
+    this.deliveredSeq = batch[batch.length - 1]!.seq;
+    this.counters.deliveredRecords += batch.length;
     if (this.stall) {
       this.stall = undefined;
       this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
     }
-    return true;
+    this.recordFreshness(batch);
+    this.releaseWaiters(this.deliveredSeq);
   }
 
   private sleep(ms: number): Promise<void> {

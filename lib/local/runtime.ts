@@ -1,16 +1,16 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Catalog } from '../core/control-plane/index.ts';
-import type { StoredStream } from '../core/config/index.ts';
-import { toResolvedStream } from '../core/config/index.ts';
-import { FirehoseApiError, SluiceError } from '../core/errors.ts';
-import { parsePutRecord, parsePutRecordBatch } from '../core/ingest/put-records.ts';
-import { MetricsRegistry } from '../core/metrics.ts';
-import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
 import { RandomIds } from '../adapters/local/random-ids.ts';
 import { SystemClock } from '../adapters/local/system-clock.ts';
+import type { StoredStream } from '../core/config/index.ts';
+import { toResolvedStream } from '../core/config/index.ts';
+import { Catalog } from '../core/control-plane/index.ts';
+import { FirehoseApiError, SluiceError } from '../core/errors.ts';
+import { parsePutRecord, parsePutRecordBatch } from '../core/ingest/put-records.ts';
+import { MetricsRegistry } from '../core/metrics.ts';
+import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
 import type { SluiceConfig } from './config-file.ts';
 import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
 import type { Logger } from './logger.ts';
@@ -85,7 +85,11 @@ export class LocalRuntime {
 
   /** Checks every stream's buffering interval. Called by the timer; tests with a fake clock call it directly. */
   tick(): void {
-    for (const pending of this.streams.values()) void pending.then((stream) => stream.tick(), () => undefined);
+    for (const pending of this.streams.values())
+      void pending.then(
+        (stream) => stream.tick(),
+        () => undefined,
+      );
   }
 
   /** Delivers everything buffered (one stream or all) and waits for it. */
@@ -121,7 +125,10 @@ export class LocalRuntime {
     const stored = this.catalog.get(name);
     if (!stored) throw this.notFound(name);
     if (stored.status !== 'ACTIVE') {
-      throw new FirehoseApiError('ResourceNotFoundException', `Firehose ${name} is not ACTIVE (status ${stored.status}).`);
+      throw new FirehoseApiError(
+        'ResourceNotFoundException',
+        `Firehose ${name} is not ACTIVE (status ${stored.status}).`,
+      );
     }
     if (stored.input.DeliveryStreamType === 'KinesisStreamAsSource') {
       // Spec §1.3: producers write to the source Kinesis stream instead.
@@ -142,11 +149,13 @@ export class LocalRuntime {
     this.metrics.count(name, 'IncomingBytes', bytes);
     this.metrics.count(name, `${operation}.Requests`, 1);
     this.metrics.count(name, `${operation}.Bytes`, bytes);
-    if (operation === 'PutRecordBatch') this.metrics.count(name, 'PutRecordBatch.Records', request.records.length);
+    if (operation === 'PutRecordBatch')
+      this.metrics.count(name, 'PutRecordBatch.Records', request.records.length);
 
     if (operation === 'PutRecord') {
       const outcome = outcomes[0]!;
-      if (!('recordId' in outcome)) throw new FirehoseApiError('ServiceUnavailableException', outcome.errorMessage);
+      if (!('recordId' in outcome))
+        throw new FirehoseApiError('ServiceUnavailableException', outcome.errorMessage);
       return { RecordId: outcome.recordId, Encrypted: false };
     }
     return {
@@ -213,7 +222,10 @@ export class LocalRuntime {
       jitter: Math.random,
     });
     pending.catch((error) =>
-      this.options.logger.log('error', 'cannot open the write-ahead log', { stream: name, error: String(error) }),
+      this.options.logger.log('error', 'cannot open the write-ahead log', {
+        stream: name,
+        error: String(error),
+      }),
     );
     this.streams.set(name, pending);
   }
@@ -241,7 +253,10 @@ export class LocalRuntime {
       stored = JSON.parse(await readFile(this.catalogPath(), 'utf8')) as StoredStream[];
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new SluiceError('CatalogCorrupt', `Cannot read ${this.catalogPath()}: ${(error as Error).message}`);
+        throw new SluiceError(
+          'CatalogCorrupt',
+          `Cannot read ${this.catalogPath()}: ${(error as Error).message}`,
+        );
       }
     }
     // A stream caught in CREATING by a stop was fully set up on disk; it comes back ACTIVE.
@@ -257,7 +272,8 @@ export class LocalRuntime {
       const name = (input as { DeliveryStreamName?: unknown }).DeliveryStreamName;
       if (typeof name === 'string' && this.catalog.get(name)) {
         const changed = this.catalog.replaceDefinition(name, input, this.context());
-        if (changed) this.options.logger.log('info', 'config file changed the stream definition', { stream: name });
+        if (changed)
+          this.options.logger.log('info', 'config file changed the stream definition', { stream: name });
         continue;
       }
       this.catalog.execute('CreateDeliveryStream', input, this.context());

@@ -68,7 +68,10 @@ export class FirehoseServer {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'POST' && path === '/') return this.handleApi(req, res);
     if (path === '/metrics' || path?.startsWith('/_sluice/')) return this.handleAdmin(req, res, path);
-    throw new FirehoseApiError('UnknownOperationException', `No operation at ${req.method} ${bounded(path ?? '')}.`);
+    throw new FirehoseApiError(
+      'UnknownOperationException',
+      `No operation at ${req.method} ${bounded(path ?? '')}.`,
+    );
   }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -98,7 +101,10 @@ export class FirehoseServer {
   /** Flush, status and metrics for the CLI and scrapers; served to loopback clients only. */
   private async handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (!isLoopback(req.socket.remoteAddress ?? '')) {
-      throw new FirehoseApiError('MissingAuthenticationTokenException', 'Admin endpoints are served on loopback only.');
+      throw new FirehoseApiError(
+        'MissingAuthenticationTokenException',
+        'Admin endpoints are served on loopback only.',
+      );
     }
     if (path === '/metrics' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -176,7 +182,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) out[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, value] of Object.entries(req.headers))
+    out[name] = Array.isArray(value) ? value.join(',') : value;
   return out;
 }
 

@@ -30,7 +30,8 @@ function coreFiles(dir: string): string[] {
 
 function importsOf(source: string): string[] {
   const specifiers: string[] = [];
-  const pattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+  const pattern =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
   for (const match of source.matchAll(pattern)) specifiers.push((match[1] ?? match[2] ?? match[3])!);
   return specifiers;
 }
@@ -57,9 +58,12 @@ describe('lib/core purity', () => {
     expect(files.length).toBeGreaterThan(10);
   });
 
-  it.each(files.map((f) => [relative(CORE, f), f]))('%s imports no I/O, SDK, clock or randomness', (_, file) => {
-    expect(violations(file, readFileSync(file, 'utf8'))).toEqual([]);
-  });
+  it.each(files.map((f) => [relative(CORE, f), f]))(
+    '%s imports no I/O, SDK, clock or randomness',
+    (_, file) => {
+      expect(violations(file, readFileSync(file, 'utf8'))).toEqual([]);
+    },
+  );
 
   it('the checker itself catches each kind of violation', () => {
     const file = join(CORE, 'x.ts');

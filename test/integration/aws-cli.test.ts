@@ -25,14 +25,19 @@ describe('AWS CLI v2 (/usr/bin/aws)', () => {
         ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
       }),
     ])) as { DeliveryStreamARN: string };
-    expect(created.DeliveryStreamARN).toBe('arn:aws:firehose:us-east-1:000000000000:deliverystream/cli-stream');
+    expect(created.DeliveryStreamARN).toBe(
+      'arn:aws:firehose:us-east-1:000000000000:deliverystream/cli-stream',
+    );
 
     const described = (await awsCli(sluice.endpoint, [
       'describe-delivery-stream',
       '--delivery-stream-name',
       'cli-stream',
     ])) as { DeliveryStreamDescription: { DeliveryStreamStatus: string; VersionId: string } };
-    expect(described.DeliveryStreamDescription).toMatchObject({ DeliveryStreamStatus: 'ACTIVE', VersionId: '1' });
+    expect(described.DeliveryStreamDescription).toMatchObject({
+      DeliveryStreamStatus: 'ACTIVE',
+      VersionId: '1',
+    });
 
     // Four 2,000-byte records against a 6,000-byte buffer cap: the fourth is throttled per record.
     const records = ['a', 'b', 'c', 'd'].map((c) => ({ Data: c.repeat(2000) }));
@@ -60,12 +65,24 @@ describe('AWS CLI v2 (/usr/bin/aws)', () => {
   });
 
   it('lists, tags and deletes streams', async () => {
-    await awsCli(sluice.endpoint, ['tag-delivery-stream', '--delivery-stream-name', 'cli-stream', '--tags', 'Key=team,Value=data']);
-    const tags = (await awsCli(sluice.endpoint, ['list-tags-for-delivery-stream', '--delivery-stream-name', 'cli-stream'])) as {
+    await awsCli(sluice.endpoint, [
+      'tag-delivery-stream',
+      '--delivery-stream-name',
+      'cli-stream',
+      '--tags',
+      'Key=team,Value=data',
+    ]);
+    const tags = (await awsCli(sluice.endpoint, [
+      'list-tags-for-delivery-stream',
+      '--delivery-stream-name',
+      'cli-stream',
+    ])) as {
       Tags: unknown[];
     };
     expect(tags.Tags).toEqual([{ Key: 'team', Value: 'data' }]);
-    const list = (await awsCli(sluice.endpoint, ['list-delivery-streams'])) as { DeliveryStreamNames: string[] };
+    const list = (await awsCli(sluice.endpoint, ['list-delivery-streams'])) as {
+      DeliveryStreamNames: string[];
+    };
     expect(list.DeliveryStreamNames).toContain('cli-stream');
     await awsCli(sluice.endpoint, ['delete-delivery-stream', '--delivery-stream-name', 'cli-stream']);
     await expect(
@@ -74,7 +91,9 @@ describe('AWS CLI v2 (/usr/bin/aws)', () => {
   });
 
   it('reads an example config file that the README uses', async () => {
-    const example = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'examples', 'sluice.json'), 'utf8'));
+    const example = JSON.parse(
+      await readFile(join(import.meta.dirname, '..', '..', 'examples', 'sluice.json'), 'utf8'),
+    );
     expect(example.deliveryStreams[0].DeliveryStreamName).toBe('clicks');
   });
 });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { firehoseClient, listEmbeddedObjects, REPO_ROOT, s3StreamInput, spawnSluice, tempDir } from '../support/sluice.ts';
+import {
+  firehoseClient,
+  listEmbeddedObjects,
+  REPO_ROOT,
+  s3StreamInput,
+  spawnSluice,
+  tempDir,
+} from '../support/sluice.ts';
 
 const ROUNDS = 8;
 const PRODUCERS = 3;
@@ -52,10 +59,14 @@ describe('kill -9 at random points loses no acknowledged record', () => {
             const out = await client.send(
               new PutRecordBatchCommand({
                 DeliveryStreamName: 'crash',
-                Records: ids.map((id) => ({ Data: Buffer.from(JSON.stringify({ id, pad: 'x'.repeat(200) })) })),
+                Records: ids.map((id) => ({
+                  Data: Buffer.from(JSON.stringify({ id, pad: 'x'.repeat(200) })),
+                })),
               }),
             );
-            out.RequestResponses!.forEach((r, i) => r.RecordId && acknowledged.add(ids[i]!));
+            out.RequestResponses!.forEach((r, i) => {
+              if (r.RecordId) acknowledged.add(ids[i]!);
+            });
           } catch {
             return; // the server died under us: this call was not acknowledged
           }
@@ -75,7 +86,11 @@ describe('kill -9 at random points loses no acknowledged record', () => {
       [join(REPO_ROOT, 'bin', 'sluice.mjs'), 'flush', '--stream', 'crash', '--endpoint', sluice.endpoint],
       { cwd: REPO_ROOT },
     );
-    expect(JSON.parse(flush.stdout).streams[0]).toMatchObject({ name: 'crash', bufferedRecords: 0, stalled: false });
+    expect(JSON.parse(flush.stdout).streams[0]).toMatchObject({
+      name: 'crash',
+      bufferedRecords: 0,
+      stalled: false,
+    });
     await sluice.kill('SIGTERM');
 
     const delivered = new Map<string, number>();

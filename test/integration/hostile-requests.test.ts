@@ -9,7 +9,16 @@ interface Reply {
 }
 
 /** Sends raw bytes, so the test controls every header and byte a hostile client could. */
-function send(endpoint: string, options: { target?: string; body?: string | Buffer; method?: string; path?: string; headers?: Record<string, string> }): Promise<Reply> {
+function send(
+  endpoint: string,
+  options: {
+    target?: string;
+    body?: string | Buffer;
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+  },
+): Promise<Reply> {
   const url = new URL(options.path ?? '/', endpoint);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -53,37 +62,200 @@ describe('malformed and hostile requests', () => {
   afterAll(async () => sluice.close());
 
   const cases: Array<[string, Parameters<typeof send>[1], number, string]> = [
-    ['malformed JSON', { target: 'PutRecord', body: '{"DeliveryStreamName":' }, 400, 'SerializationException'],
+    [
+      'malformed JSON',
+      { target: 'PutRecord', body: '{"DeliveryStreamName":' },
+      400,
+      'SerializationException',
+    ],
     ['JSON that is not an object', { target: 'PutRecord', body: '[1,2,3]' }, 400, 'SerializationException'],
     ['a JSON string body', { target: 'PutRecordBatch', body: '"hello"' }, 400, 'SerializationException'],
     ['unknown operation', { target: 'PutRecords', body: '{}' }, 400, 'UnknownOperationException'],
     ['missing X-Amz-Target', { body: '{}' }, 400, 'UnknownOperationException'],
-    ['another service target', { body: '{}', headers: { 'x-amz-target': 'Kinesis_20131202.PutRecord' } }, 400, 'UnknownOperationException'],
-    ['GET on the API path', { method: 'GET', target: 'ListDeliveryStreams' }, 400, 'UnknownOperationException'],
-    ['an unknown path', { path: '/../../etc/passwd', target: 'PutRecord', body: '{}' }, 400, 'UnknownOperationException'],
-    ['missing stream name', { target: 'PutRecord', body: JSON.stringify({ Record: { Data: b64('x') } }) }, 400, 'ValidationException'],
-    ['stream name of the wrong type', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 7, Record: { Data: b64('x') } }) }, 400, 'SerializationException'],
-    ['stream name with bad characters', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'a b/c', Record: { Data: b64('x') } }) }, 400, 'ValidationException'],
-    ['stream name too long', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'a'.repeat(65), Record: { Data: b64('x') } }) }, 400, 'ValidationException'],
-    ['unknown stream', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'nope', Record: { Data: b64('x') } }) }, 400, 'ResourceNotFoundException'],
-    ['missing Record', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile' }) }, 400, 'ValidationException'],
-    ['missing Data', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: {} }) }, 400, 'ValidationException'],
-    ['Data that is not base64', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: { Data: 'not base64!!' } }) }, 400, 'SerializationException'],
-    ['Data with a bad base64 length', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: { Data: 'abcde' } }) }, 400, 'SerializationException'],
-    ['Data of the wrong type', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: { Data: 123 } }) }, 400, 'SerializationException'],
-    ['a record over 1,024,000 bytes', { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: { Data: b64(Buffer.alloc(1_024_001)) } }) }, 400, 'ValidationException'],
+    [
+      'another service target',
+      { body: '{}', headers: { 'x-amz-target': 'Kinesis_20131202.PutRecord' } },
+      400,
+      'UnknownOperationException',
+    ],
+    [
+      'GET on the API path',
+      { method: 'GET', target: 'ListDeliveryStreams' },
+      400,
+      'UnknownOperationException',
+    ],
+    [
+      'an unknown path',
+      { path: '/../../etc/passwd', target: 'PutRecord', body: '{}' },
+      400,
+      'UnknownOperationException',
+    ],
+    [
+      'missing stream name',
+      { target: 'PutRecord', body: JSON.stringify({ Record: { Data: b64('x') } }) },
+      400,
+      'ValidationException',
+    ],
+    [
+      'stream name of the wrong type',
+      { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 7, Record: { Data: b64('x') } }) },
+      400,
+      'SerializationException',
+    ],
+    [
+      'stream name with bad characters',
+      {
+        target: 'PutRecord',
+        body: JSON.stringify({ DeliveryStreamName: 'a b/c', Record: { Data: b64('x') } }),
+      },
+      400,
+      'ValidationException',
+    ],
+    [
+      'stream name too long',
+      {
+        target: 'PutRecord',
+        body: JSON.stringify({ DeliveryStreamName: 'a'.repeat(65), Record: { Data: b64('x') } }),
+      },
+      400,
+      'ValidationException',
+    ],
+    [
+      'unknown stream',
+      {
+        target: 'PutRecord',
+        body: JSON.stringify({ DeliveryStreamName: 'nope', Record: { Data: b64('x') } }),
+      },
+      400,
+      'ResourceNotFoundException',
+    ],
+    [
+      'missing Record',
+      { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile' }) },
+      400,
+      'ValidationException',
+    ],
+    [
+      'missing Data',
+      { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: {} }) },
+      400,
+      'ValidationException',
+    ],
+    [
+      'Data that is not base64',
+      {
+        target: 'PutRecord',
+        body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: { Data: 'not base64!!' } }),
+      },
+      400,
+      'SerializationException',
+    ],
+    [
+      'Data with a bad base64 length',
+      {
+        target: 'PutRecord',
+        body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: { Data: 'abcde' } }),
+      },
+      400,
+      'SerializationException',
+    ],
+    [
+      'Data of the wrong type',
+      { target: 'PutRecord', body: JSON.stringify({ DeliveryStreamName: 'hostile', Record: { Data: 123 } }) },
+      400,
+      'SerializationException',
+    ],
+    [
+      'a record over 1,024,000 bytes',
+      {
+        target: 'PutRecord',
+        body: JSON.stringify({
+          DeliveryStreamName: 'hostile',
+          Record: { Data: b64(Buffer.alloc(1_024_001)) },
+        }),
+      },
+      400,
+      'ValidationException',
+    ],
     ['an empty batch', { target: 'PutRecordBatch', body: batch([]) }, 400, 'ValidationException'],
-    ['a batch of 501 records', { target: 'PutRecordBatch', body: batch(Array.from({ length: 501 }, () => ({ Data: b64('x') }))) }, 400, 'ValidationException'],
-    ['Records not an array', { target: 'PutRecordBatch', body: JSON.stringify({ DeliveryStreamName: 'hostile', Records: { Data: b64('x') } }) }, 400, 'SerializationException'],
-    ['a batch over 4 MiB', { target: 'PutRecordBatch', body: batch(Array.from({ length: 5 }, () => ({ Data: b64(Buffer.alloc(1_000_000)) }))) }, 400, 'InvalidArgumentException'],
-    ['one bad record among good ones', { target: 'PutRecordBatch', body: batch([{ Data: b64('ok') }, { Data: '%%%%' }]) }, 400, 'SerializationException'],
-    ['a record that is null', { target: 'PutRecordBatch', body: batch([null]) }, 400, 'SerializationException'],
-    ['a body over the size cap', { target: 'PutRecordBatch', body: Buffer.alloc(9 * 1024 * 1024, 32) }, 413, 'RequestEntityTooLargeException'],
-    ['a Content-Length over the cap', { target: 'PutRecordBatch', body: '{}', headers: { 'content-length': String(64 * 1024 * 1024) } }, 413, 'RequestEntityTooLargeException'],
-    ['create with an invalid compression enum', { target: 'CreateDeliveryStream', body: JSON.stringify(s3StreamInput('bad-enum', { CompressionFormat: 'SNAPPY' })) }, 400, 'ValidationException'],
-    ['create with no destination', { target: 'CreateDeliveryStream', body: JSON.stringify({ DeliveryStreamName: 'nodest' }) }, 400, 'InvalidArgumentException'],
-    ['describe of an unknown stream', { target: 'DescribeDeliveryStream', body: JSON.stringify({ DeliveryStreamName: 'ghost' }) }, 400, 'ResourceNotFoundException'],
-    ['a prototype-polluting body', { target: 'PutRecord', body: '{"__proto__":{"DeliveryStreamName":"hostile"},"Record":{"Data":"eA=="}}' }, 400, 'ValidationException'],
+    [
+      'a batch of 501 records',
+      { target: 'PutRecordBatch', body: batch(Array.from({ length: 501 }, () => ({ Data: b64('x') }))) },
+      400,
+      'ValidationException',
+    ],
+    [
+      'Records not an array',
+      {
+        target: 'PutRecordBatch',
+        body: JSON.stringify({ DeliveryStreamName: 'hostile', Records: { Data: b64('x') } }),
+      },
+      400,
+      'SerializationException',
+    ],
+    [
+      'a batch over 4 MiB',
+      {
+        target: 'PutRecordBatch',
+        body: batch(Array.from({ length: 5 }, () => ({ Data: b64(Buffer.alloc(1_000_000)) }))),
+      },
+      400,
+      'InvalidArgumentException',
+    ],
+    [
+      'one bad record among good ones',
+      { target: 'PutRecordBatch', body: batch([{ Data: b64('ok') }, { Data: '%%%%' }]) },
+      400,
+      'SerializationException',
+    ],
+    [
+      'a record that is null',
+      { target: 'PutRecordBatch', body: batch([null]) },
+      400,
+      'SerializationException',
+    ],
+    [
+      'a body over the size cap',
+      { target: 'PutRecordBatch', body: Buffer.alloc(9 * 1024 * 1024, 32) },
+      413,
+      'RequestEntityTooLargeException',
+    ],
+    [
+      'a Content-Length over the cap',
+      { target: 'PutRecordBatch', body: '{}', headers: { 'content-length': String(64 * 1024 * 1024) } },
+      413,
+      'RequestEntityTooLargeException',
+    ],
+    [
+      'create with an invalid compression enum',
+      {
+        target: 'CreateDeliveryStream',
+        body: JSON.stringify(s3StreamInput('bad-enum', { CompressionFormat: 'SNAPPY' })),
+      },
+      400,
+      'ValidationException',
+    ],
+    [
+      'create with no destination',
+      { target: 'CreateDeliveryStream', body: JSON.stringify({ DeliveryStreamName: 'nodest' }) },
+      400,
+      'InvalidArgumentException',
+    ],
+    [
+      'describe of an unknown stream',
+      { target: 'DescribeDeliveryStream', body: JSON.stringify({ DeliveryStreamName: 'ghost' }) },
+      400,
+      'ResourceNotFoundException',
+    ],
+    [
+      'a prototype-polluting body',
+      {
+        target: 'PutRecord',
+        body: '{"__proto__":{"DeliveryStreamName":"hostile"},"Record":{"Data":"eA=="}}',
+      },
+      400,
+      'ValidationException',
+    ],
   ];
 
   it.each(cases)('%s → %i %s', async (_, options, status, type) => {

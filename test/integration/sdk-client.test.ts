@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import {
   CreateDeliveryStreamCommand,
   DescribeDeliveryStreamCommand,
@@ -6,11 +7,17 @@ import {
   PutRecordCommand,
   UpdateDestinationCommand,
 } from '@aws-sdk/client-firehose';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firehoseClient, type InProcessSluice, listEmbeddedObjects, s3StreamInput, startSluice } from '../support/sluice.ts';
+import {
+  firehoseClient,
+  type InProcessSluice,
+  listEmbeddedObjects,
+  s3StreamInput,
+  startSluice,
+} from '../support/sluice.ts';
 
-const KEY = /^(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/([a-z-]+)-(\d+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}(\.gz)?$/;
+const KEY =
+  /^(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/([a-z-]+)-(\d+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}(\.gz)?$/;
 
 describe('@aws-sdk/client-firehose against the local runtime', () => {
   let sluice: InProcessSluice;
@@ -32,7 +39,9 @@ describe('@aws-sdk/client-firehose against the local runtime', () => {
     expect(created.DeliveryStreamARN).toBe('arn:aws:firehose:us-east-1:000000000000:deliverystream/sdk-gzip');
 
     const records = Array.from({ length: 500 }, (_, i) => ({ Data: Buffer.from(JSON.stringify({ i })) }));
-    const put = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'sdk-gzip', Records: records }));
+    const put = await client.send(
+      new PutRecordBatchCommand({ DeliveryStreamName: 'sdk-gzip', Records: records }),
+    );
     expect(put.FailedPutCount).toBe(0);
     expect(put.RequestResponses).toHaveLength(500);
     expect(new Set(put.RequestResponses!.map((r) => r.RecordId)).size).toBe(500);
@@ -66,7 +75,10 @@ describe('@aws-sdk/client-firehose against the local runtime', () => {
     expect(d?.CreateTimestamp).toBeInstanceOf(Date);
     const destination = d?.Destinations?.[0];
     expect(destination?.DestinationId).toBe('destinationId-000000000001');
-    expect(destination?.ExtendedS3DestinationDescription?.BufferingHints).toEqual({ SizeInMBs: 5, IntervalInSeconds: 300 });
+    expect(destination?.ExtendedS3DestinationDescription?.BufferingHints).toEqual({
+      SizeInMBs: 5,
+      IntervalInSeconds: 300,
+    });
     expect(destination?.ExtendedS3DestinationDescription?.CompressionFormat).toBe('UNCOMPRESSED');
     const list = await client.send(new ListDeliveryStreamsCommand({}));
     expect(list.DeliveryStreamNames).toEqual(expect.arrayContaining(['sdk-describe', 'sdk-gzip']));
@@ -74,7 +86,9 @@ describe('@aws-sdk/client-firehose against the local runtime', () => {
 
   it('puts the new VersionId into object names after UpdateDestination', async () => {
     const client = firehoseClient(sluice.endpoint);
-    await client.send(new CreateDeliveryStreamCommand(s3StreamInput('sdk-update', { Prefix: 'upd/' }) as never));
+    await client.send(
+      new CreateDeliveryStreamCommand(s3StreamInput('sdk-update', { Prefix: 'upd/' }) as never),
+    );
     await client.send(
       new UpdateDestinationCommand({
         DeliveryStreamName: 'sdk-update',
@@ -93,7 +107,9 @@ describe('@aws-sdk/client-firehose against the local runtime', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'ConcurrentModificationException' });
-    await client.send(new PutRecordCommand({ DeliveryStreamName: 'sdk-update', Record: { Data: Buffer.from('x') } }));
+    await client.send(
+      new PutRecordCommand({ DeliveryStreamName: 'sdk-update', Record: { Data: Buffer.from('x') } }),
+    );
     await sluice.runtime.flush('sdk-update');
     const keys = [...(await listEmbeddedObjects(sluice.dataDir, 'test-bucket')).keys()].filter((k) =>
       k.startsWith('upd'),
@@ -109,7 +125,9 @@ describe('@aws-sdk/client-firehose against the local runtime', () => {
       const client = firehoseClient(small.endpoint);
       await client.send(new CreateDeliveryStreamCommand(s3StreamInput('sdk-throttle') as never));
       const records = Array.from({ length: 5 }, () => ({ Data: Buffer.alloc(1024, 97) }));
-      const put = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'sdk-throttle', Records: records }));
+      const put = await client.send(
+        new PutRecordBatchCommand({ DeliveryStreamName: 'sdk-throttle', Records: records }),
+      );
       expect(put.FailedPutCount).toBe(3);
       expect(put.RequestResponses!.map((r) => r.ErrorCode ?? 'ok')).toEqual([
         'ok',

@@ -19,17 +19,34 @@ export const CLIENT_ENV = {
 };
 
 /** Runs the AWS CLI v2 against `endpoint` and parses its JSON output; rejects with stderr on failure. */
-export async function awsCli(endpoint: string, args: string[], env: Record<string, string> = {}): Promise<unknown> {
+export async function awsCli(
+  endpoint: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<unknown> {
   const { stdout } = await run(
     AWS_CLI_V2,
-    ['--endpoint-url', endpoint, '--output', 'json', '--cli-binary-format', 'raw-in-base64-out', 'firehose', ...args],
+    [
+      '--endpoint-url',
+      endpoint,
+      '--output',
+      'json',
+      '--cli-binary-format',
+      'raw-in-base64-out',
+      'firehose',
+      ...args,
+    ],
     { env: { ...process.env, ...CLIENT_ENV, ...env }, timeout: 60_000 },
   );
   return stdout.trim() ? JSON.parse(stdout) : {};
 }
 
 /** Runs a Python script with boto3 available; `endpoint` is passed as argv[1]. Returns parsed JSON stdout. */
-export async function boto3Script(script: string, endpoint: string, env: Record<string, string> = {}): Promise<unknown> {
+export async function boto3Script(
+  script: string,
+  endpoint: string,
+  env: Record<string, string> = {},
+): Promise<unknown> {
   const { stdout } = await run(SYSTEM_PYTHON, ['-c', script, endpoint], {
     env: { ...process.env, ...CLIENT_ENV, ...env },
     timeout: 60_000,

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -44,7 +44,10 @@ export async function startSluice(
   };
 }
 
-export function firehoseClient(endpoint: string, credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' }) {
+export function firehoseClient(
+  endpoint: string,
+  credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
+) {
   return new FirehoseClient({
     endpoint,
     region: 'us-east-1',
@@ -96,11 +99,15 @@ export interface ChildSluice {
 
 /** Starts `sluice start` as a child process (the real CLI) and waits for its endpoint line. */
 export async function spawnSluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildSluice> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'sluice.mjs'), 'start', '--port', '0', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'sluice.mjs'), 'start', '--port', '0', ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk) => {
     stderr += chunk;

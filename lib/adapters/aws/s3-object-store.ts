@@ -87,7 +87,7 @@ export class S3ObjectStore implements ObjectStore {
       ContentType: input.contentType,
     };
     if (input.contentEncoding) command.ContentEncoding = input.contentEncoding;
-    const kmsKeyId = this.sseKmsKeyIdForBucket?.(input.bucket);
+    const kmsKeyId = input.kmsKeyArn ?? this.sseKmsKeyIdForBucket?.(input.bucket);
     if (kmsKeyId) {
       command.ServerSideEncryption = 'aws:kms';
       command.SSEKMSKeyId = kmsKeyId;

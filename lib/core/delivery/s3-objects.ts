@@ -21,7 +21,10 @@ const compiledKeys = new WeakMap<ResolvedS3Destination, KeyTemplates>();
 function keysOf(destination: ResolvedS3Destination): KeyTemplates {
   let keys = compiledKeys.get(destination);
   if (!keys) {
-    keys = compileObjectKeys({ prefix: destination.prefix, errorOutputPrefix: destination.errorOutputPrefix });
+    keys = compileObjectKeys({
+      prefix: destination.prefix,
+      errorOutputPrefix: destination.errorOutputPrefix,
+    });
     compiledKeys.set(destination, keys);
   }
   return keys;
@@ -67,6 +70,7 @@ export async function planS3Objects(
       body: await codec.compress(processed, { uuid: ports.ids.uuid(), nowMs: ports.nowMs }),
       contentType: 'application/octet-stream',
       ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+      ...(destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn } : {}),
     },
   });
 
@@ -84,6 +88,7 @@ export async function planS3Objects(
         body: await backupCodec.compress(source, { uuid: ports.ids.uuid(), nowMs: ports.nowMs }),
         contentType: 'application/octet-stream',
         ...(backupCodec.contentEncoding ? { contentEncoding: backupCodec.contentEncoding } : {}),
+        ...(backup.kmsKeyArn ? { kmsKeyArn: backup.kmsKeyArn } : {}),
       },
     });
   }

@@ -41,11 +41,18 @@ export function parsePutRecordBatch(input: unknown): PutRequest {
   } else if (!Array.isArray(raw)) {
     throw new FirehoseApiError('SerializationException', 'Records must be a JSON array.');
   } else if (raw.length < 1 || raw.length > MAX_BATCH_RECORDS) {
-    const bound = raw.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_BATCH_RECORDS}`;
-    violations.push(`Value '[…${raw.length} records]' at 'records' failed to satisfy constraint: Member must have length ${bound}`);
+    const bound =
+      raw.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_BATCH_RECORDS}`;
+    violations.push(
+      `Value '[…${raw.length} records]' at 'records' failed to satisfy constraint: Member must have length ${bound}`,
+    );
   } else {
     raw.forEach((record, i) => {
-      const data = decodeData(asObject(record, `Records[${i}]`).Data, `records.${i + 1}.member.data`, violations);
+      const data = decodeData(
+        asObject(record, `Records[${i}]`).Data,
+        `records.${i + 1}.member.data`,
+        violations,
+      );
       if (data) records.push(data);
     });
   }
@@ -68,7 +75,9 @@ function checkStreamName(name: unknown): string[] {
   const violations: string[] = [];
   const at = `Value '${bounded(name)}' at 'deliveryStreamName' failed to satisfy constraint: `;
   if (name.length < 1 || name.length > 64) {
-    violations.push(`${at}Member must have length ${name.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 64'}`);
+    violations.push(
+      `${at}Member must have length ${name.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 64'}`,
+    );
   }
   if (name.length > 0 && !STREAM_NAME.test(name)) {
     violations.push(`${at}Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+`);
@@ -82,7 +91,10 @@ function decodeData(value: unknown, path: string, violations: string[]): Buffer 
     return undefined;
   }
   if (typeof value !== 'string') {
-    throw new FirehoseApiError('SerializationException', `Blob at '${path}' must be a base64-encoded string.`);
+    throw new FirehoseApiError(
+      'SerializationException',
+      `Blob at '${path}' must be a base64-encoded string.`,
+    );
   }
   // Check the size from the encoded length first, so an oversized record is refused without decoding it.
   const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
