@@ -4,7 +4,7 @@
  * `node:http` connections to 127.0.0.1, and reports per-request latencies and acknowledged record counts.
  */
 import { Agent, request } from 'node:http';
-import { bodyPool, RECORD_BYTES, RECORDS_PER_BATCH } from './data.ts';
+import { bodyPool, RECORDS_PER_BATCH } from './data.ts';
 
 export interface ProducerInit {
   type: 'init';
@@ -168,6 +168,3 @@ process.on('message', (message: ProducerInit | PhaseCommand | { type: 'exit' }) 
     process.disconnect();
   }
 });
-
-// Payload bytes per request, exported for the orchestrator's arithmetic.
-export const PAYLOAD_BYTES_PER_REQUEST = RECORD_BYTES * RECORDS_PER_BATCH;

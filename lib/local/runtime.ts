@@ -12,6 +12,7 @@ import { parsePutRecord, parsePutRecordBatch } from '../core/ingest/put-records.
 import { MetricsRegistry } from '../core/metrics.ts';
 import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
 import type { SluiceConfig } from './config-file.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
 import type { Logger } from './logger.ts';
 
@@ -45,7 +46,8 @@ export class LocalRuntime {
   private timer: NodeJS.Timeout | undefined;
   private readonly activations = new Set<NodeJS.Timeout>();
   private readonly settling: Promise<unknown>[] = [];
-  private recordIdPrefix: string;
+  private readonly recordIdPrefix: string;
+  private lock: { release(): Promise<void> } | undefined;
   private recordCounter = 0;
 
   private constructor(private readonly options: LocalRuntimeOptions) {
@@ -59,6 +61,9 @@ export class LocalRuntime {
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const runtime = new LocalRuntime(options);
     await mkdir(options.dataDir, { recursive: true });
+    runtime.lock = await lockDataDir(options.dataDir);
+    // Temp files of puts cut short by a crash are never visible as objects; clear them away.
+    if (runtime.store instanceof FsObjectStore) await runtime.store.removeStaleTempFiles();
     await runtime.restore();
     runtime.catalog.onChange((event) => runtime.onCatalogChange(event));
     await runtime.applyConfigFileStreams();
@@ -117,6 +122,7 @@ export class LocalRuntime {
     const runtimes = await Promise.allSettled(this.streams.values());
     await Promise.all(runtimes.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
     await this.persisting;
+    await this.lock?.release();
   }
 
   private async put(operation: string, input: unknown): Promise<unknown> {

@@ -87,7 +87,11 @@ describe('delivery to an S3-compatible endpoint (s3rver)', () => {
   it('writes GZIP and UNCOMPRESSED objects with Firehose key layout, Content-Encoding and exact bytes', async () => {
     await sluice.runtime.execute(
       'CreateDeliveryStream',
-      s3StreamInput('ep-gzip', { BucketARN: `arn:aws:s3:::${BUCKET}`, Prefix: 'gz/', CompressionFormat: 'GZIP' }),
+      s3StreamInput('ep-gzip', {
+        BucketARN: `arn:aws:s3:::${BUCKET}`,
+        Prefix: 'gz/',
+        CompressionFormat: 'GZIP',
+      }),
     );
     await sluice.runtime.execute(
       'CreateDeliveryStream',
@@ -156,7 +160,9 @@ describe('delivery to an S3-compatible endpoint (s3rver)', () => {
       'Sluice.DeliveryStalled': 1,
       'DeliveryToS3.ObjectCount': 1,
     });
-    expect(sluice.runtime.metrics.snapshot()['ep-outage']!['Sluice.DeliveryErrors']).toBeGreaterThanOrEqual(1);
+    expect(sluice.runtime.metrics.snapshot()['ep-outage']!['Sluice.DeliveryErrors']).toBeGreaterThanOrEqual(
+      1,
+    );
 
     await s3rver.start();
     // A second flush cuts the backoff short instead of waiting up to 2 s for the next attempt.

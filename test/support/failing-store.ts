@@ -44,9 +44,12 @@ export class FailingStore implements ObjectStore {
       this.remaining--;
       call.ok = false;
       if (this.options.writeBeforeFailing) await this.inner.putObject(input);
-      throw this.options.error?.() ?? Object.assign(new Error('We encountered an internal error.'), {
-        code: 'InternalError',
-      });
+      throw (
+        this.options.error?.() ??
+        Object.assign(new Error('We encountered an internal error.'), {
+          code: 'InternalError',
+        })
+      );
     }
     await this.inner.putObject(input);
   }

@@ -56,7 +56,7 @@ function runAndKill(dir: string, round: number, killAfterMs: number): Promise<Ro
         if (kind === 'ack') {
           const list = ids!.split(',');
           expect(Number(to) - Number(from) + 1).toBe(list.length);
-          list.forEach((id, i) => acked.set(Number(from) + i, id));
+          for (const [i, id] of list.entries()) acked.set(Number(from) + i, id);
         } else if (kind === 'marking') {
           marking.push([Number(from), Number(to)]);
         } else if (kind === 'done') {

@@ -54,8 +54,12 @@ describe('DoneRanges', () => {
         const done = new DoneRanges();
         const model = new Set<number>();
         for (const [from, len] of adds) {
-          const missing = done.missing(from, from + len).flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i));
-          expect(missing).toEqual(Array.from({ length: len + 1 }, (_, i) => from + i).filter((s) => !model.has(s)));
+          const missing = done
+            .missing(from, from + len)
+            .flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i));
+          expect(missing).toEqual(
+            Array.from({ length: len + 1 }, (_, i) => from + i).filter((s) => !model.has(s)),
+          );
           done.add(from, from + len);
           for (let s = from; s <= from + len; s++) model.add(s);
         }

@@ -40,7 +40,8 @@ describe('record frame', () => {
 
   it('rejects every truncation and every single-bit flip', () => {
     const frame = encodeRecord(42, 1234, 'abc', new Uint8Array([1, 2, 3, 4, 5]));
-    for (let len = 0; len < frame.length; len++) expect(decodeRecordFrame(frame.subarray(0, len), 0)).toBe(undefined);
+    for (let len = 0; len < frame.length; len++)
+      expect(decodeRecordFrame(frame.subarray(0, len), 0)).toBe(undefined);
     for (let bit = 0; bit < frame.length * 8; bit++) {
       const copy = Buffer.from(frame);
       copy[bit >> 3]! ^= 1 << (bit & 7);

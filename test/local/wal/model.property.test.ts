@@ -14,7 +14,10 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   {
     arbitrary: fc.record({
       kind: fc.constant('append' as const),
-      sizes: fc.array(fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(20_000)), { minLength: 1, maxLength: 6 }),
+      sizes: fc.array(fc.oneof(fc.integer({ min: 0, max: 120 }), fc.constant(20_000)), {
+        minLength: 1,
+        maxLength: 6,
+      }),
     }),
     weight: 4,
   },
@@ -44,57 +47,62 @@ function toRanges(picked: number[]): [number, number][] {
 describe('WriteAheadLog model', () => {
   it('never loses an undone record and never replays a done one across restarts', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { maxLength: 25 }), fc.integer({ min: 150, max: 2000 }), async (commands, segmentBytes) => {
-        const dir = await tempDir();
-        const acked = new Map<number, FirehoseRecord>();
-        const done = new Set<number>();
-        const abandoned: WriteAheadLog[] = [];
-        let maxSeq = 0;
-        let n = 0;
-        let { log } = await WriteAheadLog.open(dir, { segmentBytes });
+      fc.asyncProperty(
+        fc.array(command, { maxLength: 25 }),
+        fc.integer({ min: 150, max: 2000 }),
+        async (commands, segmentBytes) => {
+          const dir = await tempDir();
+          const acked = new Map<number, FirehoseRecord>();
+          const done = new Set<number>();
+          const abandoned: WriteAheadLog[] = [];
+          let maxSeq = 0;
+          let n = 0;
+          let { log } = await WriteAheadLog.open(dir, { segmentBytes });
 
-        const checkReplay = (replayed: FirehoseRecord[]) => {
-          const expected = [...acked.keys()].filter((s) => !done.has(s)).sort((a, b) => a - b);
-          expect(replayed.map((r) => r.seq)).toEqual(expected);
-          for (const r of replayed) expect(Buffer.from(r.data).equals(Buffer.from(acked.get(r.seq)!.data))).toBe(true);
-          expect(log.stats().pendingRecords).toBe(expected.length);
-        };
+          const checkReplay = (replayed: FirehoseRecord[]) => {
+            const expected = [...acked.keys()].filter((s) => !done.has(s)).sort((a, b) => a - b);
+            expect(replayed.map((r) => r.seq)).toEqual(expected);
+            for (const r of replayed)
+              expect(Buffer.from(r.data).equals(Buffer.from(acked.get(r.seq)!.data))).toBe(true);
+            expect(log.stats().pendingRecords).toBe(expected.length);
+          };
 
-        try {
-          for (const cmd of commands) {
-            if (cmd.kind === 'append') {
-              const records = await log.append(cmd.sizes.map((size) => entry(n++, size)));
-              for (const r of records) {
-                expect(r.seq).toBe(maxSeq + 1);
-                maxSeq = r.seq;
-                acked.set(r.seq, r);
+          try {
+            for (const cmd of commands) {
+              if (cmd.kind === 'append') {
+                const records = await log.append(cmd.sizes.map((size) => entry(n++, size)));
+                for (const r of records) {
+                  expect(r.seq).toBe(maxSeq + 1);
+                  maxSeq = r.seq;
+                  acked.set(r.seq, r);
+                }
+              } else if (cmd.kind === 'markDone') {
+                // Picks may include records already done, even in deleted segments: marking is idempotent.
+                const all = [...acked.keys()].sort((a, b) => a - b);
+                const picked = all.filter((_, i) => cmd.picks[i % Math.max(1, cmd.picks.length)] === true);
+                const ranges = toRanges(picked);
+                await log.markDone(cmd.reverse ? ranges.reverse() : ranges);
+                for (const s of picked) done.add(s);
+              } else {
+                if (cmd.kind === 'restart') await log.close();
+                else abandoned.push(log);
+                const opened = await WriteAheadLog.open(dir, { segmentBytes });
+                log = opened.log;
+                checkReplay(opened.replayed);
               }
-            } else if (cmd.kind === 'markDone') {
-              // Picks may include records already done, even in deleted segments: marking is idempotent.
-              const all = [...acked.keys()].sort((a, b) => a - b);
-              const picked = all.filter((_, i) => cmd.picks[i % Math.max(1, cmd.picks.length)] === true);
-              const ranges = toRanges(picked);
-              await log.markDone(cmd.reverse ? ranges.reverse() : ranges);
-              for (const s of picked) done.add(s);
-            } else {
-              if (cmd.kind === 'restart') await log.close();
-              else abandoned.push(log);
-              const opened = await WriteAheadLog.open(dir, { segmentBytes });
-              log = opened.log;
-              checkReplay(opened.replayed);
             }
+            const final = await WriteAheadLog.open(dir, { segmentBytes });
+            await log.close();
+            log = final.log;
+            checkReplay(final.replayed);
+            const next = await log.append([entry(n++, 1)]);
+            expect(next[0]!.seq).toBe(maxSeq + 1);
+          } finally {
+            await log.close();
+            for (const old of abandoned) await old.close();
           }
-          const final = await WriteAheadLog.open(dir, { segmentBytes });
-          await log.close();
-          log = final.log;
-          checkReplay(final.replayed);
-          const next = await log.append([entry(n++, 1)]);
-          expect(next[0]!.seq).toBe(maxSeq + 1);
-        } finally {
-          await log.close();
-          for (const old of abandoned) await old.close();
-        }
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -30,7 +30,11 @@ describe('WriteAheadLog', () => {
     );
     const more = await log.append([entry(5)]);
     expect(seqs(more)).toEqual([5]);
-    expect(log.stats()).toEqual({ segments: 1, bytes: (await stat(join(dir, (await segmentFiles(dir))[0]!))).size, pendingRecords: 5 });
+    expect(log.stats()).toEqual({
+      segments: 1,
+      bytes: (await stat(join(dir, (await segmentFiles(dir))[0]!))).size,
+      pendingRecords: 5,
+    });
 
     const again = await reopen(log, dir);
     expect(plain(again.replayed)).toEqual(plain([...appended, ...more]));
@@ -59,7 +63,11 @@ describe('WriteAheadLog', () => {
     // Each frame is 28 + 5 + 100 = 133 bytes: two records per 200-byte segment.
     const { log } = await WriteAheadLog.open(dir, { segmentBytes: 200 });
     for (let n = 1; n <= 6; n++) await log.append([entry(n, 100)]);
-    expect(await segmentFiles(dir)).toEqual(['00000000000000000001.seg', '00000000000000000003.seg', '00000000000000000005.seg']);
+    expect(await segmentFiles(dir)).toEqual([
+      '00000000000000000001.seg',
+      '00000000000000000003.seg',
+      '00000000000000000005.seg',
+    ]);
     expect(log.stats()).toEqual({ segments: 3, bytes: 6 * 133, pendingRecords: 6 });
 
     await log.markDone([[4, 4]]);
@@ -93,7 +101,9 @@ describe('WriteAheadLog', () => {
     ]);
     const second = await reopen(log, dir, 300);
     expect(seqs(second.replayed)).toEqual([1, 5, 6, 8, 9, 10]);
-    expect(plain(second.replayed)).toEqual(plain(appended.filter((r) => [1, 5, 6, 8, 9, 10].includes(r.seq))));
+    expect(plain(second.replayed)).toEqual(
+      plain(appended.filter((r) => [1, 5, 6, 8, 9, 10].includes(r.seq))),
+    );
     expect(second.log.stats().pendingRecords).toBe(6);
 
     await second.log.markDone([
@@ -155,10 +165,17 @@ describe('WriteAheadLog', () => {
     const dir = await tempDir();
     const { log } = await WriteAheadLog.open(dir);
     await log.append([entry(1), entry(2)]);
-    for (const range of [[0, 1], [2, 1], [1, 3], [1.5, 2]] as const) {
+    for (const range of [
+      [0, 1],
+      [2, 1],
+      [1, 3],
+      [1.5, 2],
+    ] as const) {
       await expect(log.markDone([range])).rejects.toMatchObject({ code: 'WalInvalidDoneRange' });
     }
-    await expect(log.append([{ recordId: 'x'.repeat(256), arrivalMs: 0, data: payload(1, 1) }])).rejects.toMatchObject({
+    await expect(
+      log.append([{ recordId: 'x'.repeat(256), arrivalMs: 0, data: payload(1, 1) }]),
+    ).rejects.toMatchObject({
       code: 'WalInvalidRecord',
     });
 
