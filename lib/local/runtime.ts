@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
+import { replaceFileAtomically } from '../adapters/local/durable-file.ts';
 import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
 import { RandomIds } from '../adapters/local/random-ids.ts';
 import { SystemClock } from '../adapters/local/system-clock.ts';
@@ -254,6 +255,7 @@ export class LocalRuntime {
   }
 
   private async restore(): Promise<void> {
+    await unlink(`${this.catalogPath()}.tmp`).catch(() => undefined); // a write cut short by a crash
     let stored: StoredStream[] = [];
     try {
       stored = JSON.parse(await readFile(this.catalogPath(), 'utf8')) as StoredStream[];
@@ -298,17 +300,9 @@ export class LocalRuntime {
   // Writes are chained so two changes never race on the rename; each write is atomic (temp file + fsync + rename).
   private persist(): void {
     const snapshot = JSON.stringify(this.catalog.list(), null, 2);
-    this.persisting = this.persisting.then(async () => {
-      const tmp = `${this.catalogPath()}.tmp`;
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(snapshot);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.catalogPath());
-    });
+    this.persisting = this.persisting.then(() =>
+      replaceFileAtomically(this.catalogPath(), snapshot, `${this.catalogPath()}.tmp`),
+    );
   }
 }
 

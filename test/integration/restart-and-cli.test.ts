@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -21,7 +22,7 @@ import {
 
 const run = promisify(execFile);
 
-/** Runs `sluice <command> --endpoint <endpoint>` with the real CLI; returns exit code and parsed stdout. */
+/** Runs `sluice <command> --endpoint <endpoint>` with the real CLI; returns its parsed JSON stdout. */
 async function cli(command: string, endpoint: string, extra: string[] = []) {
   const { stdout } = await run(
     process.execPath,
@@ -192,5 +193,66 @@ describe('sluice CLI across restarts', () => {
       .map(([, body]) => body.toString())
       .sort();
     expect(apiBodies).toEqual(['a1\na2\na3\n', 'a4\na5\n']);
+  });
+});
+
+/** A loopback port nothing listens on (bound, then released), so connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('shutdown while the S3 endpoint is unreachable', () => {
+  // BUG: `--flush-on-shutdown` never exits while S3 is down. bin/sluice.ts `stop()` awaits
+  // `runtime.close({ flush: true })`, and LocalRuntime.close (lib/local/runtime.ts, `if (options.flush) await
+  // this.flush()…`) waits for a delivery that retries forever; a second SIGTERM/SIGINT is ignored
+  // (`if (stopping) return;`), so only SIGKILL stops the process. Proposed fix: bound the shutdown flush
+  // (e.g. `await Promise.race([this.flush(), delay(flushTimeoutMs ?? 10_000)])` in close(), then close the
+  // streams: records not delivered stay in the write-ahead log) and make a second signal exit at once.
+  it('--flush-on-shutdown gives up within a bounded time and keeps the records for the next start', {
+    timeout: 40_000,
+  }, async () => {
+    const dir = await tempDir('sluice-s3down-');
+    const config = join(dir.path, 'sluice.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        streamActivationDelayMs: 0,
+        s3: {
+          endpoint: `http://127.0.0.1:${await closedPort()}`,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        },
+        deliveryStreams: [s3StreamInput('down', { BufferingHints: LONG_BUFFERING })],
+      }),
+    );
+    const args = ['--data-dir', join(dir.path, 'data'), '--config', config];
+    const first = await spawnSluice([...args, '--flush-on-shutdown']);
+    try {
+      const client = firehoseClient(first.endpoint);
+      await client.send(
+        new PutRecordBatchCommand({ DeliveryStreamName: 'down', Records: [{ Data: Buffer.from('kept') }] }),
+      );
+      client.destroy();
+      const exit = await Promise.race([
+        first.kill('SIGTERM'),
+        new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+      ]);
+      expect(exit).toBe(0);
+
+      const second = await spawnSluice(args);
+      try {
+        const status = await cli('status', second.endpoint);
+        expect(status.streams).toMatchObject([{ name: 'down', bufferedRecords: 1, deliveredRecords: 0 }]);
+      } finally {
+        await second.kill('SIGKILL');
+      }
+    } finally {
+      await first.kill('SIGKILL');
+      await dir.remove();
+    }
   });
 });

@@ -109,9 +109,10 @@ describe('delivery to an S3-compatible endpoint (s3rver)', () => {
     expect(gzKeys).toHaveLength(1);
     const gz = KEY.exec(gzKeys[0]!)?.groups;
     expect(gz).toMatchObject({ prefix: 'gz/', stream: 'ep-gzip', version: '1', ext: '.gz' });
-    expect([suffixTime(before), suffixTime(after)]).toContain(gz!.time);
+    const time = gz?.time ?? 'missing';
+    expect([suffixTime(before), suffixTime(after)]).toContain(time);
     // The date path and the suffix come from the same instant (the oldest record's arrival, spec §3.1).
-    expect(gz!.path).toBe(gz!.time.slice(0, 13).replaceAll('-', '/'));
+    expect(gz?.path).toBe(time.slice(0, 13).replaceAll('-', '/'));
     const gzObject = await getObject(gzKeys[0]!);
     expect(gzObject.contentEncoding).toBe('gzip');
     expect(gzObject.contentType).toBe('application/octet-stream');

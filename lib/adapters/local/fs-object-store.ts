@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { bounded, SluiceError } from '../../core/errors.ts';
 import type { ObjectStore, PutObjectInput } from '../../core/ports.ts';
+import { replaceFileAtomically, syncDirectory } from './durable-file.ts';
 
 /** An object as stored by {@link FsObjectStore}. */
 export interface StoredObject {
@@ -138,22 +139,7 @@ export class FsObjectStore implements ObjectStore {
     const tmpDir = join(this.rootDir, TMP_DIR);
     await mkdirDurably(tmpDir);
     await mkdirDurably(dirname(path));
-    const tmp = join(tmpDir, randomUUID());
-    try {
-      const handle = await open(tmp, 'wx');
-      try {
-        await handle.writeFile(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, path);
-    } catch (error) {
-      await unlink(tmp).catch(() => undefined);
-      throw error;
-    }
-    // The rename is only durable once the directory entry itself reaches the disk.
-    await fsyncDir(dirname(path));
+    await replaceFileAtomically(path, body, join(tmpDir, randomUUID()));
   }
 }
 
@@ -201,16 +187,7 @@ async function mkdirDurably(dir: string): Promise<void> {
     created.push(d);
     if (d === firstCreated) break;
   }
-  for (const d of created) await fsyncDir(dirname(d));
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  for (const d of created) await syncDirectory(dirname(d));
 }
 
 function isErrno(error: unknown, ...codes: string[]): boolean {

@@ -1,5 +1,6 @@
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDirectory } from '../../adapters/local/durable-file.ts';
 import { DoneRanges } from './done-ranges.ts';
 import {
   DONE_FIXED_BYTES,
@@ -8,7 +9,6 @@ import {
   encodeDoneFrame,
   type SeqRange,
 } from './frame.ts';
-import { syncDirectory } from './fs-sync.ts';
 
 export const DONE_LOG_FILE = 'done.log';
 const DONE_LOG_TMP = 'done.log.tmp';

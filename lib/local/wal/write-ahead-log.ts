@@ -1,11 +1,11 @@
 import { type FileHandle, mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDirectory } from '../../adapters/local/durable-file.ts';
 import { bounded, SluiceError } from '../../core/errors.ts';
 import type { FirehoseRecord } from '../../core/records.ts';
 import { DoneLog } from './done-log.ts';
 import { DoneRanges } from './done-ranges.ts';
 import { MAX_RECORD_ID_BYTES, RECORD_FIXED_BYTES, type SeqRange, writeRecordHeader } from './frame.ts';
-import { syncDirectory } from './fs-sync.ts';
 import { GroupCommit } from './group-commit.ts';
 import { parseSegmentFileName, type Segment, scanSegment, segmentFileName } from './segment.ts';
 
