@@ -40,6 +40,8 @@ interface Options {
   poolSize: number;
   profile: boolean;
   write: boolean;
+  /** Diagnostics: a different entry point for the server (a .ts file runs through tsx), e.g. an instrumented one. */
+  serverEntry: string;
 }
 
 function options(): Options {
@@ -54,6 +56,7 @@ function options(): Options {
       pool: { type: 'string', default: '16' },
       profile: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      'server-entry': { type: 'string', default: CLI },
     },
   });
   const int = (v: string | undefined, name: string, min: number, max: number) => {
@@ -76,6 +79,7 @@ function options(): Options {
     poolSize: int(values.pool, 'pool', 1, 64),
     profile: Boolean(values.profile),
     write: !values['no-write'],
+    serverEntry: String(values['server-entry']),
   };
 }
 
@@ -89,12 +93,18 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-async function startServer(dataDir: string, configPath: string, extraNodeArgs: string[]): Promise<ServerProcess> {
+async function startServer(
+  entry: string,
+  dataDir: string,
+  configPath: string,
+  extraNodeArgs: string[],
+): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
     [
       ...extraNodeArgs,
-      CLI,
+      ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      entry,
       'start',
       '--port',
       '0',
@@ -279,6 +289,7 @@ interface PhaseReport {
   /** Paced phase only: latency from the scheduled send time (includes queueing behind a busy lane). */
   scheduledLatencyMs?: { p50: number; p99: number };
   lateStarts: number;
+  backoffs: number;
   ackedRecords: number;
   failedRecords: number;
   failedRequests: number;
@@ -349,6 +360,7 @@ async function runPhase(
       ? { scheduledLatencyMs: { p50: percentile(scheduled, 50), p99: percentile(scheduled, 99) } }
       : {}),
     lateStarts: results.reduce((sum, r) => sum + r.lateStarts, 0),
+    backoffs: results.reduce((sum, r) => sum + r.backoffs, 0),
     ackedRecords: results.reduce((sum, r) => sum + r.ackedRecords, 0),
     failedRecords: results.reduce((sum, r) => sum + r.failedRecords, 0),
     failedRequests: results.reduce((sum, r) => sum + r.failedRequests, 0),
@@ -467,7 +479,7 @@ async function runScenario(
       }),
     );
     const nodeArgs = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-    const server = await startServer(join(dataDir, 'data'), configPath, nodeArgs);
+    const server = await startServer(opts.serverEntry, join(dataDir, 'data'), configPath, nodeArgs);
     const rss = new RssSampler(server.pid);
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -677,7 +689,7 @@ function round(n: number, digits: number): number {
 function describePhase(p: PhaseReport): string {
   return (
     `${p.payloadMBps} MB/s, ${p.recordsPerSec} rec/s, p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms, ` +
-    `failed ${p.failedRecords}+${p.failedRequests}req, server ${p.serverCores} cores, producers ${p.producersCores} cores, ` +
+    `throttled ${p.failedRecords} rec, failed ${p.failedRequests} req, delivered ${p.deliveredMBps} MB/s, server ${p.serverCores} cores, producers ${p.producersCores} cores, ` +
     `peak RSS ${p.serverPeakRssMB} MB`
   );
 }

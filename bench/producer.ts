@@ -45,11 +45,15 @@ export interface PhaseResult {
   scheduledLatenciesMs: number[];
   /** Paced phases: requests that started more than 5 ms after their scheduled time. */
   lateStarts: number;
+  /** Times a lane paused BACKOFF_MS after a throttled or failed request. */
+  backoffs: number;
 }
 
 const FAILED_PUT_COUNT = /"FailedPutCount":(\d+)/;
 /** A request that takes longer than this is counted as failed rather than hanging the phase. */
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Pause of one connection after a request with throttled records (FailedPutCount > 0) or an error. */
+export const BACKOFF_MS = 100;
 
 let pool: Buffer[] = [];
 let producerId = 0;
@@ -101,6 +105,7 @@ async function runPhase(cmd: PhaseCommand): Promise<PhaseResult> {
     latenciesMs: [],
     scheduledLatenciesMs: [],
     lateStarts: 0,
+    backoffs: 0,
   };
   const intervalMs = cmd.batchesPerSecond > 0 ? 1000 / cmd.batchesPerSecond : 0;
   let next = 0;
@@ -138,11 +143,18 @@ async function runPhase(cmd: PhaseCommand): Promise<PhaseResult> {
         if (result.errorSamples.length < 5) result.errorSamples.push(String(error));
       }
       const doneEpoch = Date.now();
+      const throttled = acked < RECORDS_PER_BATCH;
       if (doneEpoch >= windowStart && doneEpoch <= endAt) {
         result.window.requests++;
         result.window.ackedRecords += acked;
         result.latenciesMs.push(performance.now() - sentAt);
         if (intervalMs > 0) result.scheduledLatenciesMs.push(doneEpoch - scheduledAt);
+      }
+      // A well-behaved client backs off when throttled instead of re-offering load at full speed: the max phase
+      // then measures what the server sustains, not how fast it can refuse.
+      if (throttled) {
+        result.backoffs++;
+        await sleep(BACKOFF_MS);
       }
     }
   };

@@ -6,7 +6,7 @@ import { FirehoseServer } from '../lib/local/server.ts';
 
 const USAGE = `Usage:
   sluice start [--host 127.0.0.1] [--port 4573] [--data-dir ./.sluice] [--config sluice.json] [--flush-on-shutdown]
-  sluice flush [--stream NAME] [--endpoint http://127.0.0.1:4573]
+  sluice flush [--stream NAME] [--timeout 30] [--endpoint http://127.0.0.1:4573]
   sluice status [--endpoint http://127.0.0.1:4573]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -22,17 +22,17 @@ async function main(argv: string[]): Promise<number> {
       stream: { type: 'string' },
       endpoint: { type: 'string', default: 'http://127.0.0.1:4573' },
       'log-level': { type: 'string', default: 'info' },
+      timeout: { type: 'string', default: '30' },
     },
   });
   switch (command) {
     case 'start':
       return start(values);
     case 'flush':
-      return admin(
-        `${values.endpoint}/_sluice/flush`,
-        'POST',
-        values.stream ? { stream: values.stream } : {},
-      );
+      return admin(`${values.endpoint}/_sluice/flush`, 'POST', {
+        ...(values.stream ? { stream: values.stream } : {}),
+        timeoutSeconds: Number(values.timeout),
+      });
     case 'status':
       return admin(`${values.endpoint}/_sluice/status`, 'GET');
     default:
@@ -65,7 +65,11 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // Every acknowledged record is already in the write-ahead log, so leaving without the flush loses nothing.
+      logger.log('warn', `second ${signal}: stopping without waiting for the flush`);
+      process.exit(130);
+    }
     stopping = true;
     logger.log('info', `${signal} received, shutting down`);
     await server.close();
@@ -87,9 +91,11 @@ async function admin(url: string, method: 'GET' | 'POST', body?: unknown): Promi
     );
     return 1;
   }
-  const text = await response.text();
-  process.stdout.write(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
-  return response.ok ? 0 : 1;
+  const result = (await response.json()) as { complete?: boolean };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (result.complete === false)
+    process.stderr.write('sluice: flush timed out; see "stalled" and "lastError".\n');
+  return response.ok && result.complete !== false ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -31,6 +31,14 @@ export interface LocalRuntimeOptions {
 
 const DATA_PLANE = new Set(['PutRecord', 'PutRecordBatch']);
 
+/** A flush at shutdown gives up after this long; whatever is left stays in the log for the next start. */
+const SHUTDOWN_FLUSH_TIMEOUT_MS = 20_000;
+
+export interface FlushResult {
+  complete: boolean;
+  streams: DeliveryStreamStatus[];
+}
+
 /**
  * The local runtime: the control-plane catalog (persisted under the data dir), one DeliveryStreamRuntime
  * per stream, and a scheduler that checks buffering intervals. The HTTP server is a thin layer on top.
@@ -98,12 +106,21 @@ export class LocalRuntime {
       );
   }
 
-  /** Delivers everything buffered (one stream or all) and waits for it. */
-  async flush(name?: string): Promise<DeliveryStreamStatus[]> {
+  /**
+   * Delivers everything buffered (one stream or all) and waits for it, at most `timeoutMs` (a stalled
+   * destination would otherwise hold the caller forever); `complete` says whether it all got delivered.
+   */
+  async flush(name?: string, timeoutMs = Number.POSITIVE_INFINITY): Promise<FlushResult> {
     const names = name === undefined ? [...this.streams.keys()] : [name];
     const runtimes = await Promise.all(names.map((n) => this.runtimeOf(n)));
-    await Promise.all(runtimes.map((r) => r.flush()));
-    return runtimes.map((r) => r.status());
+    const delivered = Promise.all(runtimes.map((r) => r.flush())).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const complete = await Promise.race([delivered, timedOut]);
+    clearTimeout(timer);
+    return { complete, streams: runtimes.map((r) => r.status()) };
   }
 
   async status(): Promise<Array<DeliveryStreamStatus & { status: string }>> {
@@ -119,7 +136,7 @@ export class LocalRuntime {
   async close(options: { flush?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     for (const t of this.activations) clearTimeout(t);
-    if (options.flush) await this.flush().catch(() => undefined);
+    if (options.flush) await this.flush(undefined, SHUTDOWN_FLUSH_TIMEOUT_MS).catch(() => undefined);
     const runtimes = await Promise.allSettled(this.streams.values());
     await Promise.all(runtimes.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
     await this.persisting;

@@ -117,8 +117,15 @@ export class FirehoseServer {
     }
     if (path === '/_sluice/flush' && req.method === 'POST') {
       const body = await readBody(req);
-      const { stream } = (body.byteLength ? JSON.parse(body.toString('utf8')) : {}) as { stream?: string };
-      send(res, 200, { streams: await this.runtime.flush(stream) });
+      let request: { stream?: unknown; timeoutSeconds?: unknown };
+      try {
+        request = body.byteLength ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        throw new FirehoseApiError('SerializationException', 'The flush request body is not valid JSON.');
+      }
+      const stream = typeof request.stream === 'string' ? request.stream : undefined;
+      const timeoutSeconds = typeof request.timeoutSeconds === 'number' ? request.timeoutSeconds : 30;
+      send(res, 200, await this.runtime.flush(stream, timeoutSeconds * 1000));
       return;
     }
     throw new FirehoseApiError('UnknownOperationException', `No admin operation at ${req.method} ${path}.`);

@@ -117,7 +117,11 @@ describe('SigV4 authentication with configured access keys', () => {
     expect(boto.recordId).toMatch(/^[0-9a-f]+$/);
     expect(boto.encrypted).toBe(false);
 
-    const [flushed] = await sluice.runtime.flush('auth-stream');
+    const {
+      complete,
+      streams: [flushed],
+    } = await sluice.runtime.flush('auth-stream');
+    expect(complete).toBe(true);
     // One record from the SDK, one from boto3; none from the rejected requests.
     expect(flushed?.deliveredRecords).toBe(2);
   });

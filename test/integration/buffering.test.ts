@@ -146,7 +146,11 @@ describe('buffering hints with a fake clock', () => {
     expect(beforeFlush.deliveredObjects).toBeGreaterThanOrEqual(3);
     expect(beforeFlush.bufferedRecords).toBeGreaterThan(0);
 
-    const [flushed] = await runtime.flush('order');
+    const {
+      complete,
+      streams: [flushed],
+    } = await runtime.flush('order');
+    expect(complete).toBe(true);
     expect(flushed).toMatchObject({ bufferedRecords: 0, bufferedBytes: 0, deliveredRecords: 60 });
     expect(flushed!.wal.pendingRecords).toBe(0);
 

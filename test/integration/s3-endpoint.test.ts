@@ -157,6 +157,10 @@ describe('delivery to an S3-compatible endpoint (s3rver)', () => {
     expect(stalled.nextRetryAtMs).toBeGreaterThan(Date.now() - 100);
     expect(stalled.wal.pendingRecords).toBe(3);
     expect(stalled.deliveredRecords).toBe(2);
+    // A bounded flush reports that it could not deliver everything instead of hanging.
+    const bounded = await sluice.runtime.flush('ep-outage', 100);
+    expect(bounded.complete).toBe(false);
+    expect(bounded.streams).toMatchObject([{ name: 'ep-outage', stalled: true, deliveredRecords: 2 }]);
     expect(sluice.runtime.metrics.snapshot()['ep-outage']).toMatchObject({
       'Sluice.DeliveryStalled': 1,
       'DeliveryToS3.ObjectCount': 1,
