@@ -33,7 +33,10 @@ const EVENTS = ['page_view', 'click', 'add_to_cart', 'purchase', 'scroll', 'logi
 
 function hex(random: () => number, length: number): string {
   let out = '';
-  while (out.length < length) out += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
+  while (out.length < length)
+    out += Math.floor(random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, length);
 }
 

@@ -26,7 +26,12 @@ const BUCKET = 'sluice-bench';
 const MB = 1e6;
 const MiB = 1024 * 1024;
 /** Targets from the issue. */
-const TARGETS = { gzipRatioToOneCore: 0.7, uncompressedMBps: 100, p99AtHalfRateMs: 50, rssHeadroomBytes: 200 * MB };
+const TARGETS = {
+  gzipRatioToOneCore: 0.7,
+  uncompressedMBps: 100,
+  p99AtHalfRateMs: 50,
+  rssHeadroomBytes: 200 * MB,
+};
 
 type Format = 'UNCOMPRESSED' | 'GZIP';
 
@@ -61,7 +66,8 @@ function options(): Options {
   });
   const int = (v: string | undefined, name: string, min: number, max: number) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}..${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer in ${min}..${max}`);
     return n;
   };
   const formats = String(values.formats).split(',') as Format[];
@@ -365,7 +371,10 @@ async function runPhase(
     failedRecords: results.reduce((sum, r) => sum + r.failedRecords, 0),
     failedRequests: results.reduce((sum, r) => sum + r.failedRequests, 0),
     errorSamples: results.flatMap((r) => r.errorSamples).slice(0, 5),
-    deliveredMBps: round(((after.deliveredRecords - before.deliveredRecords) * RECORD_BYTES) / MB / elapsedS, 1),
+    deliveredMBps: round(
+      ((after.deliveredRecords - before.deliveredRecords) * RECORD_BYTES) / MB / elapsedS,
+      1,
+    ),
     serverPeakRssMB: round(rss.takePhasePeak() / MB, 1),
     serverCpuSeconds: round(serverCpu, 2),
     serverCores: round(serverCpu / elapsedS, 2),
@@ -633,7 +642,11 @@ function markdown(report: Report): string {
         `${s.delivered.compressionRatio} | ${s.flushMs} |`,
     );
   }
-  lines.push('', '## Server CPU by thread (seconds, max phase)', '');
+  lines.push(
+    '',
+    '## Server CPU by thread (seconds, max phase; "node" = libuv pool (fs, zlib), V8 and tsx helper threads)',
+    '',
+  );
   for (const s of report.scenarios) {
     const threads = Object.entries(s.phases[0]!.serverThreadsCpuSeconds)
       .filter(([, v]) => v > 0.05)
@@ -642,7 +655,8 @@ function markdown(report: Report): string {
     lines.push(`- ${s.format} ${s.bufferSizeMiB} MiB: ${threads}`);
   }
   lines.push('', '## Targets', '', '| target | measured | met |', '|---|---|---|');
-  for (const v of report.verdicts) lines.push(`| ${v.target} | ${v.measured} | ${v.met ? 'yes' : '**no**'} |`);
+  for (const v of report.verdicts)
+    lines.push(`| ${v.target} | ${v.measured} | ${v.met ? 'yes' : '**no**'} |`);
   const errors = report.scenarios.flatMap((s) => s.phases.flatMap((p) => p.errorSamples));
   if (errors.length > 0) lines.push('', 'Error samples:', '', ...errors.slice(0, 5).map((e) => `- \`${e}\``));
   for (const s of report.scenarios) {

@@ -16,7 +16,8 @@ export function readMemory(pid: number): MemorySample | undefined {
   } catch {
     return undefined;
   }
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
   return { rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
 }
 

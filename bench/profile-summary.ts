@@ -37,7 +37,7 @@ function label(node: ProfileNode, root: string): { fn: string; file: string } {
   let file = url.startsWith('file://') ? relative(root, new URL(url).pathname) : url;
   if (file === '') file = '(native)';
   const name = functionName || '(anonymous)';
-  return { fn: `${file}:${name}${url ? `:${lineNumber + 1}` : ''}`, file };
+  return { fn: `${file}:${name}${url && lineNumber > 0 ? `:${lineNumber + 1}` : ''}`, file };
 }
 
 export function summariseProfile(path: string, repoRoot: string, top = 25): ProfileSummary {

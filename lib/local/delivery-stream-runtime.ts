@@ -36,6 +36,12 @@ export interface DeliveryStreamStatus {
   wal: { segments: number; bytes: number; pendingRecords: number };
 }
 
+/** A batch cut from the buffer, with its objects being planned (processed, compressed, named). */
+interface PlannedBatch {
+  records: readonly FirehoseRecord[];
+  planned: Promise<PlannedObject[]>;
+}
+
 /** The outcome of a put: one entry per input record, in order. */
 export type PutOutcome = { recordId: string } | { errorCode: string; errorMessage: string };
 
@@ -217,11 +223,31 @@ export class DeliveryStreamRuntime {
     return this.buffer.due(this.deps.clock.nowMs()) !== undefined;
   }
 
+  /**
+   * Delivers due batches oldest first. While one batch is being written, the next one is already cut and
+   * planned, so compression (zlib's thread pool) overlaps the object store's write instead of waiting for it.
+   * Batches still complete in order, so `deliveredSeq` only moves forward.
+   */
   private async deliverWhileDue(): Promise<void> {
-    while (!this.closed && this.hasDueBatch()) {
-      const batch = this.buffer.take();
-      if (!(await this.deliverBatch(batch))) return; // closing: the batch stays in the log for the next start
+    let current = this.cutBatch();
+    while (current) {
+      const delivering = this.deliverBatch(current);
+      const next = this.cutBatch();
+      if (!(await delivering)) return; // closing: undelivered batches stay in the log for the next start
+      current = next ?? this.cutBatch();
     }
+  }
+
+  private cutBatch(): PlannedBatch | undefined {
+    if (this.closed || !this.hasDueBatch()) return undefined;
+    const records = this.buffer.take();
+    const planned = this.plan(records);
+    planned.catch(() => undefined); // a planning failure is handled (and retried) by deliverBatch
+    return { records, planned };
+  }
+
+  private plan(records: readonly FirehoseRecord[]): Promise<PlannedObject[]> {
+    return planS3Objects(records, this.stream, { ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
   }
 
   /**
@@ -229,16 +255,13 @@ export class DeliveryStreamRuntime {
    * records done in the log. Never throws and never gives up while the stream is open; a failure at any step
    * (planning, a put, the log) is reported as a stall and retried with backoff.
    */
-  private async deliverBatch(batch: readonly FirehoseRecord[]): Promise<boolean> {
+  private async deliverBatch({ records: batch, planned }: PlannedBatch): Promise<boolean> {
     let pending: PlannedObject[] | undefined;
     for (let attempt = 1; ; attempt++) {
       if (this.closed) return false;
       let lastError: string;
       try {
-        pending ??= await planS3Objects(batch, this.stream, {
-          ids: this.deps.ids,
-          nowMs: this.deps.clock.nowMs(),
-        });
+        pending ??= await (attempt === 1 ? planned : this.plan(batch));
         pending = await this.putAll(pending);
         if (pending.length === 0) {
           await this.log.markDone([[batch[0]!.seq, batch[batch.length - 1]!.seq]]);

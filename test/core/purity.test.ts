@@ -36,7 +36,7 @@ function importsOf(source: string): string[] {
   return specifiers;
 }
 
-export function violations(file: string, source: string): string[] {
+function violations(file: string, source: string): string[] {
   const found: string[] = [];
   for (const specifier of importsOf(source)) {
     if (specifier.startsWith('.')) {

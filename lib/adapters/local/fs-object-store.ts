@@ -42,6 +42,8 @@ const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
  */
 export class FsObjectStore implements ObjectStore {
   private readonly metadata: boolean;
+  /** Directories known to exist (created durably, or seen): skips two syscalls per put on the hot path. */
+  private readonly knownDirs = new Set<string>();
 
   constructor(
     readonly rootDir: string,
@@ -125,6 +127,14 @@ export class FsObjectStore implements ObjectStore {
     return names.length;
   }
 
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    await mkdirDurably(dir);
+    // Bounded: one entry per directory this process wrote into (date paths grow by one an hour).
+    if (this.knownDirs.size > 10_000) this.knownDirs.clear();
+    this.knownDirs.add(dir);
+  }
+
   private objectPath(bucket: string, key: string): string {
     return join(this.rootDir, checkBucket(bucket), ...keySegments(key));
   }
@@ -137,9 +147,15 @@ export class FsObjectStore implements ObjectStore {
 
   private async writeAtomically(path: string, body: Uint8Array): Promise<void> {
     const tmpDir = join(this.rootDir, TMP_DIR);
-    await mkdirDurably(tmpDir);
-    await mkdirDurably(dirname(path));
-    await replaceFileAtomically(path, body, join(tmpDir, randomUUID()));
+    await this.ensureDir(tmpDir);
+    await this.ensureDir(dirname(path));
+    try {
+      await replaceFileAtomically(path, body, join(tmpDir, randomUUID()));
+    } catch (error) {
+      // Someone removed a directory under us: forget it, so the retry creates it again.
+      if (isErrno(error, 'ENOENT')) this.knownDirs.clear();
+      throw error;
+    }
   }
 }
 

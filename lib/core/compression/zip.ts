@@ -5,6 +5,7 @@ import { SluiceError } from '../errors.ts';
 import { concatChunks } from './chunks.ts';
 import type { Codec, CompressContext } from './codec.ts';
 import { toDosDateTime } from './dos-date-time.ts';
+import { ZLIB_CHUNK_BYTES } from './gzip.ts';
 
 const deflateRawAsync = promisify(deflateRaw);
 
@@ -29,7 +30,7 @@ export const zipCodec: Codec = {
     let checksum = 0;
     for (const chunk of chunks) checksum = crc32(chunk, checksum);
     const input = concatChunks(chunks);
-    const deflated = await deflateRawAsync(input, { level: 6 });
+    const deflated = await deflateRawAsync(input, { level: 6, chunkSize: ZLIB_CHUNK_BYTES });
     return buildZipArchive({ ctx, checksum, uncompressedBytes: input.byteLength, deflated });
   },
 };

@@ -7,8 +7,6 @@ export const MAX_BATCH_RECORDS = 500;
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]+$/;
-// Strict base64: the JSON 1.1 protocol rejects a blob that is not valid base64 instead of guessing.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export interface PutRequest {
   deliveryStreamName: string;
@@ -99,16 +97,25 @@ function decodeData(value: unknown, path: string, violations: string[]): Buffer 
   // Check the size from the encoded length first, so an oversized record is refused without decoding it.
   const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
   const decodedBytes = (value.length / 4) * 3 - padding;
-  if (value.length % 4 !== 0 || !BASE64.test(value)) {
-    throw new FirehoseApiError('SerializationException', `Blob at '${path}' is not valid base64.`);
-  }
+  if (value.length % 4 !== 0) throw invalidBase64(path);
   if (decodedBytes > MAX_RECORD_BYTES) {
     violations.push(
       `Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_RECORD_BYTES}`,
     );
     return undefined;
   }
-  return Buffer.from(value, 'base64');
+  // The JSON 1.1 protocol rejects a blob that is not strict base64. Node's decoder skips characters outside
+  // the alphabet and stops at a misplaced '=', so any of those makes the output shorter than the length the
+  // string promises; it also accepts the URL-safe '-' and '_', checked separately. This is ~3× cheaper than a
+  // validating regular expression on the hot path (bench/README.md).
+  const data = Buffer.from(value, 'base64');
+  if (data.byteLength !== decodedBytes || value.includes('-') || value.includes('_'))
+    throw invalidBase64(path);
+  return data;
+}
+
+function invalidBase64(path: string): FirehoseApiError {
+  return new FirehoseApiError('SerializationException', `Blob at '${path}' is not valid base64.`);
 }
 
 function asObject(value: unknown, what = 'The request body'): Record<string, unknown> {
