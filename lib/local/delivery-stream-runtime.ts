@@ -26,6 +26,8 @@ export interface DeliveryStreamStatus {
   versionId: string;
   bufferedRecords: number;
   bufferedBytes: number;
+  /** Bytes of batches being delivered (still counted against maxBufferedBytes). */
+  inFlightBytes: number;
   oldestBufferedArrivalMs: number | undefined;
   deliveredRecords: number;
   deliveredObjects: number;
@@ -36,29 +38,38 @@ export interface DeliveryStreamStatus {
   wal: { segments: number; bytes: number; pendingRecords: number };
 }
 
-/** A batch cut from the buffer, with its objects being planned (processed, compressed, named). */
-interface PlannedBatch {
-  records: readonly FirehoseRecord[];
-  planned: Promise<PlannedObject[]>;
-}
-
 /** The outcome of a put: one entry per input record, in order. */
 export type PutOutcome = { recordId: string } | { errorCode: string; errorMessage: string };
 
 /**
+ * How many batches of one stream may be in delivery at once. Each object write waits on several disk syncs
+ * and on turns of a busy event loop; overlapping a few batches keeps the disk and zlib's thread pool busy.
+ */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+/** A batch being delivered; `done` once its objects are written and its records marked done in the log. */
+interface InFlightBatch {
+  lastSeq: number;
+  bytes: number;
+  done: boolean;
+}
+
+/**
  * One delivery stream of the local runtime: write-ahead log → buffer → S3 delivery with retries.
- * Batches are delivered one at a time, oldest first, so records keep their arrival order.
+ * Batches are cut oldest first, each keeping its records in arrival order; up to MAX_BATCHES_IN_FLIGHT are
+ * written at once, and `deliveredSeq` (what flush waits on) advances only over a prefix of completed batches.
  */
 export class DeliveryStreamRuntime {
   private readonly buffer: StreamBuffer;
-  private delivering = false;
+  private readonly inFlight: InFlightBatch[] = [];
+  private inFlightBytes = 0;
+  private running = 0;
   private closed = false;
   private flushTargetSeq = -1;
   private deliveredSeq = -1;
   private appendedSeq = -1;
   private waiters: Array<{ seq: number; resolve: () => void }> = [];
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryWake: (() => void) | undefined;
+  private readonly sleepers = new Set<() => void>();
   private counters = { deliveredRecords: 0, deliveredObjects: 0, attempts: 0 };
   private stall: { lastError: string; nextRetryAtMs: number } | undefined;
   private lastPutError = '';
@@ -107,7 +118,7 @@ export class DeliveryStreamRuntime {
    */
   async put(entries: readonly AppendEntry[]): Promise<PutOutcome[]> {
     if (this.closed) throw new FirehoseApiError('ServiceUnavailableException', 'Sluice is shutting down.');
-    let room = this.deps.maxBufferedBytes - this.buffer.bufferedBytes;
+    let room = this.deps.maxBufferedBytes - this.undeliveredBytes();
     const accepted: AppendEntry[] = [];
     const acceptedIndex: boolean[] = [];
     for (const entry of entries) {
@@ -155,15 +166,25 @@ export class DeliveryStreamRuntime {
     return outcomes;
   }
 
-  /** Starts a delivery when a buffering hint has been reached or a flush is pending. Cheap; call often. */
+  /** Starts deliveries while a buffering hint is reached or a flush is pending. Cheap; call often. */
   tick(): void {
-    if (this.delivering || this.closed) return;
-    if (!this.hasDueBatch()) return;
-    this.delivering = true;
-    void this.deliverWhileDue().finally(() => {
-      this.delivering = false;
-      this.publishGauges();
-    });
+    while (!this.closed && this.inFlight.length < MAX_BATCHES_IN_FLIGHT && this.hasDueBatch()) {
+      const records = this.buffer.take();
+      const batch: InFlightBatch = {
+        lastSeq: records[records.length - 1]!.seq,
+        bytes: records.reduce((sum, record) => sum + record.data.byteLength, 0),
+        done: false,
+      };
+      this.inFlight.push(batch);
+      this.inFlightBytes += batch.bytes;
+      this.running++;
+      void this.deliverBatch(records).then((delivered) => {
+        this.running--;
+        if (delivered) this.completed(batch);
+        this.publishGauges();
+        this.tick();
+      });
+    }
   }
 
   /** Delivers everything buffered now, ignoring the hints; resolves once it is all delivered. */
@@ -188,6 +209,7 @@ export class DeliveryStreamRuntime {
       versionId: this.stream.versionId,
       bufferedRecords: this.buffer.bufferedRecords,
       bufferedBytes: this.buffer.bufferedBytes,
+      inFlightBytes: this.inFlightBytes,
       oldestBufferedArrivalMs: this.buffer.oldestArrivalMs,
       deliveredRecords: this.counters.deliveredRecords,
       deliveredObjects: this.counters.deliveredObjects,
@@ -203,7 +225,7 @@ export class DeliveryStreamRuntime {
   async close(): Promise<void> {
     this.closed = true;
     this.retryNow();
-    while (this.delivering) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.log.close();
   }
 
@@ -211,7 +233,7 @@ export class DeliveryStreamRuntime {
   async destroy(): Promise<void> {
     this.closed = true;
     this.retryNow();
-    while (this.delivering) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     this.buffer.clear();
     this.releaseWaiters(Number.POSITIVE_INFINITY);
     await this.log.destroy();
@@ -223,31 +245,8 @@ export class DeliveryStreamRuntime {
     return this.buffer.due(this.deps.clock.nowMs()) !== undefined;
   }
 
-  /**
-   * Delivers due batches oldest first. While one batch is being written, the next one is already cut and
-   * planned, so compression (zlib's thread pool) overlaps the object store's write instead of waiting for it.
-   * Batches still complete in order, so `deliveredSeq` only moves forward.
-   */
-  private async deliverWhileDue(): Promise<void> {
-    let current = this.cutBatch();
-    while (current) {
-      const delivering = this.deliverBatch(current);
-      const next = this.cutBatch();
-      if (!(await delivering)) return; // closing: undelivered batches stay in the log for the next start
-      current = next ?? this.cutBatch();
-    }
-  }
-
-  private cutBatch(): PlannedBatch | undefined {
-    if (this.closed || !this.hasDueBatch()) return undefined;
-    const records = this.buffer.take();
-    const planned = this.plan(records);
-    planned.catch(() => undefined); // a planning failure is handled (and retried) by deliverBatch
-    return { records, planned };
-  }
-
-  private plan(records: readonly FirehoseRecord[]): Promise<PlannedObject[]> {
-    return planS3Objects(records, this.stream, { ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
+  private undeliveredBytes(): number {
+    return this.buffer.bufferedBytes + this.inFlightBytes;
   }
 
   /**
@@ -255,13 +254,16 @@ export class DeliveryStreamRuntime {
    * records done in the log. Never throws and never gives up while the stream is open; a failure at any step
    * (planning, a put, the log) is reported as a stall and retried with backoff.
    */
-  private async deliverBatch({ records: batch, planned }: PlannedBatch): Promise<boolean> {
+  private async deliverBatch(batch: readonly FirehoseRecord[]): Promise<boolean> {
     let pending: PlannedObject[] | undefined;
     for (let attempt = 1; ; attempt++) {
       if (this.closed) return false;
       let lastError: string;
       try {
-        pending ??= await (attempt === 1 ? planned : this.plan(batch));
+        pending ??= await planS3Objects(batch, this.stream, {
+          ids: this.deps.ids,
+          nowMs: this.deps.clock.nowMs(),
+        });
         pending = await this.putAll(pending);
         if (pending.length === 0) {
           await this.log.markDone([[batch[0]!.seq, batch[batch.length - 1]!.seq]]);
@@ -308,29 +310,37 @@ export class DeliveryStreamRuntime {
   }
 
   private delivered(batch: readonly FirehoseRecord[]): void {
-    this.deliveredSeq = batch[batch.length - 1]!.seq;
     this.counters.deliveredRecords += batch.length;
     if (this.stall) {
       this.stall = undefined;
       this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
     }
     this.recordFreshness(batch);
+  }
+
+  /** Moves `deliveredSeq` over the completed prefix of in-flight batches and wakes flushes waiting on it. */
+  private completed(batch: InFlightBatch): void {
+    batch.done = true;
+    this.inFlightBytes -= batch.bytes;
+    while (this.inFlight[0]?.done) this.deliveredSeq = this.inFlight.shift()!.lastSeq;
     this.releaseWaiters(this.deliveredSeq);
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.retryWake = resolve;
-      this.retryTimer = setTimeout(resolve, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
     });
   }
 
-  /** Cuts a backoff short (flush or shutdown asked for it). */
+  /** Cuts every backoff short (flush or shutdown asked for it). */
   private retryNow(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.retryWake?.();
-    this.retryWake = undefined;
+    for (const wake of [...this.sleepers]) wake();
   }
 
   private releaseWaiters(deliveredSeq: number): void {
@@ -350,7 +360,7 @@ export class DeliveryStreamRuntime {
   }
 
   private publishGauges(): void {
-    this.deps.metrics.gauge(this.name, 'Sluice.BufferedBytes', this.buffer.bufferedBytes);
+    this.deps.metrics.gauge(this.name, 'Sluice.BufferedBytes', this.undeliveredBytes());
     this.deps.metrics.gauge(this.name, 'Sluice.BufferedRecords', this.buffer.bufferedRecords);
   }
 }

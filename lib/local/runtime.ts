@@ -1,6 +1,5 @@
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import { replaceFileAtomically } from '../adapters/local/durable-file.ts';
 import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
 import { RandomIds } from '../adapters/local/random-ids.ts';
@@ -62,13 +61,14 @@ export class LocalRuntime {
   private constructor(private readonly options: LocalRuntimeOptions) {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? new RandomIds();
-    this.store = options.store ?? createObjectStore(options);
+    this.store = options.store ?? new FsObjectStore(join(options.dataDir, 's3'));
     this.ctx = { region: options.config.region, accountId: options.config.accountId, nowMs: 0 };
     this.recordIdPrefix = this.ids.uuid().replaceAll('-', '');
   }
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-    const runtime = new LocalRuntime(options);
+    const store = options.store ?? (await createS3ObjectStore(options.config));
+    const runtime = new LocalRuntime(store ? { ...options, store } : options);
     await mkdir(options.dataDir, { recursive: true });
     runtime.lock = await lockDataDir(options.dataDir);
     // Temp files of puts cut short by a crash are never visible as objects; clear them away.
@@ -323,15 +323,18 @@ export class LocalRuntime {
   }
 }
 
-function createObjectStore(options: LocalRuntimeOptions): ObjectStore {
-  const s3 = options.config.s3;
-  if (s3?.endpoint || s3?.region || s3?.credentials) {
-    return new S3ObjectStore({
-      region: s3.region ?? options.config.region,
-      ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-      ...(s3.credentials ? { credentials: s3.credentials } : {}),
-      forcePathStyle: s3.forcePathStyle ?? Boolean(s3.endpoint),
-    });
-  }
-  return new FsObjectStore(join(options.dataDir, 's3'));
+/**
+ * The S3 client when the config names an S3 endpoint (or AWS); undefined for the embedded store. Loaded on
+ * demand: the AWS SDK adds ~25 MB to a process that only uses the embedded store.
+ */
+async function createS3ObjectStore(config: SluiceConfig): Promise<ObjectStore | undefined> {
+  const s3 = config.s3;
+  if (!(s3?.endpoint || s3?.region || s3?.credentials)) return undefined;
+  const { S3ObjectStore } = await import('../adapters/aws/s3-object-store.ts');
+  return new S3ObjectStore({
+    region: s3.region ?? config.region,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    ...(s3.credentials ? { credentials: s3.credentials } : {}),
+    forcePathStyle: s3.forcePathStyle ?? Boolean(s3.endpoint),
+  });
 }

@@ -112,7 +112,17 @@ export class FirehoseServer {
       return;
     }
     if (path === '/_sluice/status' && req.method === 'GET') {
-      send(res, 200, { streams: await this.runtime.status() });
+      const memory = process.memoryUsage();
+      send(res, 200, {
+        streams: await this.runtime.status(),
+        process: {
+          rssBytes: memory.rss,
+          heapUsedBytes: memory.heapUsed,
+          heapTotalBytes: memory.heapTotal,
+          externalBytes: memory.external,
+          arrayBuffersBytes: memory.arrayBuffers,
+        },
+      });
       return;
     }
     if (path === '/_sluice/flush' && req.method === 'POST') {
