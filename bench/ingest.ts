@@ -552,6 +552,14 @@ interface Verdict {
   met: boolean;
 }
 
+/**
+ * The max phase runs at saturation, where backpressure ("Slow down." entries) is expected; what must hold is
+ * that delivery keeps pace with what was acknowledged, so the rate is sustained and not just buffered.
+ */
+function keepsUp(phase: PhaseReport): boolean {
+  return phase.deliveredMBps >= 0.95 * phase.payloadMBps;
+}
+
 function verdicts(baselines: Baselines, scenarios: ScenarioReport[]): Verdict[] {
   const out: Verdict[] = [];
   for (const s of scenarios) {
@@ -562,13 +570,13 @@ function verdicts(baselines: Baselines, scenarios: ScenarioReport[]): Verdict[] 
       out.push({
         target: `${tag}: ingest ≥ ${TARGETS.gzipRatioToOneCore}× one core's gzip (${round(need, 1)} MB/s)`,
         measured: `${max.payloadMBps} MB/s = ${round(max.payloadMBps / baselines.gzipMBps, 2)}×`,
-        met: max.payloadMBps >= need && max.failedRecords === 0,
+        met: max.payloadMBps >= need && keepsUp(max),
       });
     } else {
       out.push({
         target: `${tag}: ingest ≥ ${TARGETS.uncompressedMBps} MB/s`,
-        measured: `${max.payloadMBps} MB/s`,
-        met: max.payloadMBps >= TARGETS.uncompressedMBps && max.failedRecords === 0,
+        measured: `${max.payloadMBps} MB/s = ${round((2 * max.payloadMBps) / baselines.diskWriteMBps, 2)}× of the disk (2 writes per byte)`,
+        met: max.payloadMBps >= TARGETS.uncompressedMBps && keepsUp(max),
       });
     }
     out.push({
@@ -611,6 +619,7 @@ function markdown(report: Report): string {
     `| (a) gzip level 6, 1 thread, 5 MiB objects (ratio ${round(b.gzipRatio, 2)}) | ${round(b.gzipMBps, 1)} |`,
     `| (b) JSON.parse + base64 decode of PutRecordBatch bodies (decoded payload) | ${round(b.parseDecodeMBps, 1)} |`,
     `| (b′) Sluice's parsePutRecordBatch (JSON.parse + validation + decode) | ${round(b.sluiceParseMBps, 1)} |`,
+    `| (c) disk: sequential write + fdatasync, 8 MiB writes (ingest writes each byte twice: ceiling ≈ c/2) | ${round(b.diskWriteMBps, 1)} |`,
     '',
     '## Results',
     '',
@@ -726,7 +735,8 @@ async function main(): Promise<void> {
   const baselines = measureBaselines();
   log(
     `  gzip-6 ${round(baselines.gzipMBps, 1)} MB/s (ratio ${round(baselines.gzipRatio, 2)}), ` +
-      `JSON+base64 ${round(baselines.parseDecodeMBps, 1)} MB/s, parsePutRecordBatch ${round(baselines.sluiceParseMBps, 1)} MB/s`,
+      `JSON+base64 ${round(baselines.parseDecodeMBps, 1)} MB/s, parsePutRecordBatch ${round(baselines.sluiceParseMBps, 1)} MB/s, ` +
+      `disk write+fdatasync ${round(baselines.diskWriteMBps, 1)} MB/s`,
   );
   const producers = await startProducers(opts.producers, opts.poolSize);
   const scenarios: ScenarioReport[] = [];

@@ -18,7 +18,11 @@ export interface IdSource {
 export interface PutObjectInput {
   bucket: string;
   key: string;
-  body: Uint8Array;
+  /**
+   * The object's bytes: one buffer, or consecutive chunks an adapter may write without concatenating them
+   * (an UNCOMPRESSED object of 128 MiB is ~130,000 records; copying them into one buffer would double memory).
+   */
+  body: Uint8Array | readonly Uint8Array[];
   contentType: string;
   contentEncoding?: string;
   /** SSE-KMS key for the object (the destination's KMSEncryptionConfig, spec §3.6). */

@@ -44,8 +44,11 @@ export type PutOutcome = { recordId: string } | { errorCode: string; errorMessag
 /**
  * How many batches of one stream may be in delivery at once. Each object write waits on several disk syncs
  * and on turns of a busy event loop; overlapping a few batches keeps the disk and zlib's thread pool busy.
+ * Small batches overlap; once IN_FLIGHT_BUDGET_BYTES are in flight no other starts, so large buffers (64 or
+ * 128 MiB) go one at a time and memory stays near the buffered bytes.
  */
 const MAX_BATCHES_IN_FLIGHT = 4;
+const IN_FLIGHT_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /** A batch being delivered; `done` once its objects are written and its records marked done in the log. */
 interface InFlightBatch {
@@ -168,7 +171,7 @@ export class DeliveryStreamRuntime {
 
   /** Starts deliveries while a buffering hint is reached or a flush is pending. Cheap; call often. */
   tick(): void {
-    while (!this.closed && this.inFlight.length < MAX_BATCHES_IN_FLIGHT && this.hasDueBatch()) {
+    while (!this.closed && this.hasRoomInFlight() && this.hasDueBatch()) {
       const records = this.buffer.take();
       const batch: InFlightBatch = {
         lastSeq: records[records.length - 1]!.seq,
@@ -243,6 +246,11 @@ export class DeliveryStreamRuntime {
     if (this.buffer.bufferedRecords === 0) return false;
     if (this.flushTargetSeq > this.deliveredSeq) return true;
     return this.buffer.due(this.deps.clock.nowMs()) !== undefined;
+  }
+
+  private hasRoomInFlight(): boolean {
+    if (this.inFlight.length === 0) return true;
+    return this.inFlight.length < MAX_BATCHES_IN_FLIGHT && this.inFlightBytes < IN_FLIGHT_BUDGET_BYTES;
   }
 
   private undeliveredBytes(): number {

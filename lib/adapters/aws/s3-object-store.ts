@@ -79,11 +79,12 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putObject(input: PutObjectInput): Promise<void> {
+    const body = Array.isArray(input.body) ? Buffer.concat(input.body) : (input.body as Uint8Array);
     const command: PutObjectCommandInput = {
       Bucket: input.bucket,
       Key: input.key,
-      Body: input.body,
-      ContentLength: input.body.byteLength,
+      Body: body,
+      ContentLength: body.byteLength,
       ContentType: input.contentType,
     };
     if (input.contentEncoding) command.ContentEncoding = input.contentEncoding;

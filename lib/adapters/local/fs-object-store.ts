@@ -145,7 +145,7 @@ export class FsObjectStore implements ObjectStore {
     return join(this.rootDir, META_DIR, checkBucket(bucket), ...segments);
   }
 
-  private async writeAtomically(path: string, body: Uint8Array): Promise<void> {
+  private async writeAtomically(path: string, body: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const tmpDir = join(this.rootDir, TMP_DIR);
     await this.ensureDir(tmpDir);
     await this.ensureDir(dirname(path));

@@ -1,4 +1,4 @@
-import { codecFor } from '../compression/index.ts';
+import { type Codec, codecFor } from '../compression/index.ts';
 import type { ResolvedS3Destination, ResolvedStream } from '../config/resolved.ts';
 import type { IdSource, PutObjectInput } from '../ports.ts';
 import { appendDelimiter } from '../processors/append-delimiter.ts';
@@ -67,7 +67,7 @@ export async function planS3Objects(
     put: {
       bucket: destination.bucket,
       key: keysOf(destination).dataKey(keyContext, extension),
-      body: await codec.compress(processed, { uuid: ports.ids.uuid(), nowMs: ports.nowMs }),
+      body: await compressToBody(codec, processed, ports),
       contentType: 'application/octet-stream',
       ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
       ...(destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn } : {}),
@@ -85,7 +85,7 @@ export async function planS3Objects(
       put: {
         bucket: backup.bucket,
         key: keysOf(backup).dataKey(keyContext, backupCodec.extension),
-        body: await backupCodec.compress(source, { uuid: ports.ids.uuid(), nowMs: ports.nowMs }),
+        body: await compressToBody(backupCodec, source, ports),
         contentType: 'application/octet-stream',
         ...(backupCodec.contentEncoding ? { contentEncoding: backupCodec.contentEncoding } : {}),
         ...(backup.kmsKeyArn ? { kmsKeyArn: backup.kmsKeyArn } : {}),
@@ -93,4 +93,14 @@ export async function planS3Objects(
     });
   }
   return planned;
+}
+
+/** UNCOMPRESSED objects go to the store as the record chunks themselves, never copied into one buffer. */
+function compressToBody(
+  codec: Codec,
+  chunks: readonly Uint8Array[],
+  ports: { ids: IdSource; nowMs: number },
+): Promise<Uint8Array | readonly Uint8Array[]> {
+  if (codec.format === 'UNCOMPRESSED') return Promise.resolve(chunks);
+  return codec.compress(chunks, { uuid: ports.ids.uuid(), nowMs: ports.nowMs });
 }
