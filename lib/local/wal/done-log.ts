@@ -1,6 +1,6 @@
-import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDirectory } from '../../adapters/local/durable-file.ts';
+import { replaceFileAtomically } from '../../adapters/local/durable-file.ts';
 import { DoneRanges } from './done-ranges.ts';
 import {
   DONE_FIXED_BYTES,
@@ -85,15 +85,8 @@ export class DoneLog {
   async compact(ranges: readonly SeqRange[]): Promise<void> {
     const tmpPath = join(this.dir, DONE_LOG_TMP);
     const frame = encodeDoneFrame(ranges);
-    const tmp = await open(tmpPath, 'w');
-    try {
-      await tmp.write(frame);
-      await tmp.datasync();
-    } finally {
-      await tmp.close();
-    }
-    await rename(tmpPath, join(this.dir, DONE_LOG_FILE));
-    await syncDirectory(this.dir);
+    await unlink(tmpPath).catch(() => undefined); // left by a compaction cut short by a crash
+    await replaceFileAtomically(join(this.dir, DONE_LOG_FILE), frame, tmpPath);
     const old = this.handle;
     this.handle = await open(join(this.dir, DONE_LOG_FILE), 'a');
     this.sizeBytes = frame.length;
