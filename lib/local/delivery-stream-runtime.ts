@@ -201,11 +201,6 @@ export class DeliveryStreamRuntime {
     return done;
   }
 
-  /** Milliseconds until the next interval hint is reached, for the scheduler. */
-  msUntilDue(): number | undefined {
-    return this.buffer.msUntilInterval(this.deps.clock.nowMs());
-  }
-
   status(): DeliveryStreamStatus {
     return {
       name: this.name,

@@ -81,15 +81,11 @@ describe('S3ObjectStore against s3rver', () => {
     expect(listed.Contents?.map((o) => o.Key)).toEqual([key]);
   });
 
-  it('asks for SSE-KMS with the key chosen for the bucket (spec §3.6)', async () => {
+  it("asks for SSE-KMS with the destination's key (spec §3.6)", async () => {
     const kms = new S3ObjectStore({
       endpoint: s3rver.endpoint,
       region: 'us-east-1',
       credentials: S3RVER_CREDENTIALS,
-      sseKmsKeyIdForBucket: (bucket) =>
-        bucket === 'delivery'
-          ? 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'
-          : undefined,
     });
     const sent: Array<Record<string, string>> = [];
     kms.client.middlewareStack.add(
@@ -105,6 +101,7 @@ describe('S3ObjectStore against s3rver', () => {
         key: 'encrypted',
         body: Buffer.from('x'),
         contentType: 'text/plain',
+        kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       });
       expect(sent).toHaveLength(1);
       expect(sent[0]!['x-amz-server-side-encryption']).toBe('aws:kms');

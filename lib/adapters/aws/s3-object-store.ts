@@ -10,11 +10,6 @@ export interface S3ObjectStoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Path-style addressing (`http://host/bucket/key`). Default: true when `endpoint` is set, which most S3-compatible servers need. */
   forcePathStyle?: boolean;
-  /**
-   * The KMS key to encrypt each bucket's objects with (`EncryptionConfiguration.KMSEncryptionConfig`,
-   * spec §3.6); objects are written with `aws:kms` when it returns an ARN.
-   */
-  sseKmsKeyIdForBucket?: (bucket: string) => string | undefined;
   /** Attempts per put inside the SDK before the error reaches the delivery retry loop. Default 3. */
   maxAttempts?: number;
   /** Abandon a put that has not completed in this time, so a hung server cannot stall delivery forever. Default 60 s. */
@@ -60,7 +55,6 @@ const FIREHOSE_CODE: Record<string, string> = {
 /** Delivers objects to S3 or any S3-compatible server with the AWS SDK. */
 export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
-  private readonly sseKmsKeyIdForBucket: ((bucket: string) => string | undefined) | undefined;
 
   constructor(options: S3ObjectStoreOptions) {
     this.client = new S3Client({
@@ -75,7 +69,6 @@ export class S3ObjectStore implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    this.sseKmsKeyIdForBucket = options.sseKmsKeyIdForBucket;
   }
 
   async putObject(input: PutObjectInput): Promise<void> {
@@ -88,7 +81,8 @@ export class S3ObjectStore implements ObjectStore {
       ContentType: input.contentType,
     };
     if (input.contentEncoding) command.ContentEncoding = input.contentEncoding;
-    const kmsKeyId = input.kmsKeyArn ?? this.sseKmsKeyIdForBucket?.(input.bucket);
+    // The destination's KMSEncryptionConfig (spec §3.6): objects are written with SSE-KMS and that key.
+    const kmsKeyId = input.kmsKeyArn;
     if (kmsKeyId) {
       command.ServerSideEncryption = 'aws:kms';
       command.SSEKMSKeyId = kmsKeyId;

@@ -46,13 +46,6 @@ export class StreamBuffer {
     return undefined;
   }
 
-  /** Milliseconds until the interval hint is reached (0 when due, undefined when empty). */
-  msUntilInterval(nowMs: number): number | undefined {
-    const oldest = this.oldestArrivalMs;
-    if (oldest === undefined) return undefined;
-    return Math.max(0, oldest + this.hints.intervalSeconds * 1000 - nowMs);
-  }
-
   /**
    * Removes and returns the oldest records up to the size hint. A single record larger than the hint is still
    * taken alone, so a batch is never empty when the buffer is not.
