@@ -47,6 +47,11 @@ async function start(values: Record<string, string | boolean | undefined>): Prom
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port ${values.port} is not a port`);
+  // A bug in one stream's background work must not take every stream down with it. Acknowledged records are
+  // in the write-ahead log either way; log loudly and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    logger.log('error', 'unhandled rejection (a Sluice bug; please report it)', { error: String(reason) });
+  });
   const runtime = await LocalRuntime.start({ dataDir: String(values['data-dir']), config, logger });
   let server: FirehoseServer;
   try {

@@ -126,7 +126,7 @@ export class LocalRuntime {
   async status(): Promise<Array<DeliveryStreamStatus & { status: string }>> {
     const out: Array<DeliveryStreamStatus & { status: string }> = [];
     for (const stored of this.catalog.list()) {
-      const runtime = await this.streams.get(stored.input.DeliveryStreamName);
+      const runtime = await this.streams.get(stored.input.DeliveryStreamName)?.catch(() => undefined);
       if (runtime) out.push({ ...runtime.status(), status: stored.status });
     }
     return out;
@@ -223,12 +223,21 @@ export class LocalRuntime {
       this.scheduleActivation(name);
     } else if (event.kind === 'updated' && event.stored) {
       const resolved = toResolvedStream(event.stored, this.context());
-      void this.streams.get(name)?.then((r) => r.reconfigure(resolved));
+      void this.streams.get(name)?.then(
+        (r) => r.reconfigure(resolved),
+        () => undefined,
+      );
     } else if (event.kind === 'deleted') {
       const pending = this.streams.get(name);
       this.streams.delete(name);
       this.metrics.removeStream(name);
-      if (pending) this.settling.push(pending.then((r) => r.destroy()));
+      if (pending)
+        this.settling.push(
+          pending.then(
+            (r) => r.destroy(),
+            () => undefined,
+          ),
+        );
     }
   }
 
@@ -245,20 +254,23 @@ export class LocalRuntime {
       maxBufferedBytes: this.options.config.maxBufferedBytesPerStream,
       jitter: Math.random,
     });
-    pending.catch((error) =>
+    pending.catch((error) => {
       this.options.logger.log('error', 'cannot open the write-ahead log', {
         stream: name,
         error: String(error),
-      }),
-    );
+      });
+      // A stream that cannot be built fails the way Firehose's do: CREATING_FAILED, deletable.
+      this.catalog.failCreation(name);
+    });
     this.streams.set(name, pending);
   }
 
   private scheduleActivation(name: string): void {
     const activate = () =>
-      this.streams.get(name)?.then(() => {
-        if (this.catalog.get(name)?.status === 'CREATING') this.catalog.activate(name);
-      });
+      this.streams.get(name)?.then(
+        () => this.catalog.activate(name),
+        () => undefined, // failed to open: already CREATING_FAILED
+      );
     const delayMs = this.options.config.streamActivationDelayMs;
     if (delayMs === 0) {
       this.settling.push(activate() ?? Promise.resolve());

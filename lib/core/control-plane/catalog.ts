@@ -65,6 +65,16 @@ export class Catalog {
   }
 
   /**
+   * CREATING → CREATING_FAILED when the runtime could not build the stream (e.g. its log directory cannot be
+   * created). As on Firehose the state is terminal and only DeleteDeliveryStream is allowed (spec §1.5).
+   */
+  failCreation(name: string): void {
+    const stored = this.streams.get(name);
+    if (stored?.status !== 'CREATING') return;
+    this.commit({ kind: 'updated', name, stored: { ...stored, status: 'CREATING_FAILED' } });
+  }
+
+  /**
    * Replaces a stream's whole definition with a new CreateDeliveryStream input (a config file edited
    * between runs). Validated with the create rules; a real change bumps VersionId like an update.
    * Returns false when the definition is unchanged.
