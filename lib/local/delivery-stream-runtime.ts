@@ -4,10 +4,10 @@ import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.t
 import { FirehoseApiError } from '../core/errors.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
 import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
-import type { FirehoseRecord } from '../core/records.ts';
+import { lastSeqOf, type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
 import type { Logger } from './logger.ts';
-import { type AppendEntry, WriteAheadLog } from './wal/index.ts';
+import { WriteAheadLog } from './wal/index.ts';
 
 export interface DeliveryStreamDeps {
   clock: Clock;
@@ -76,6 +76,8 @@ export class DeliveryStreamRuntime {
   private counters = { deliveredRecords: 0, deliveredObjects: 0, attempts: 0 };
   private stall: { lastError: string; nextRetryAtMs: number } | undefined;
   private lastPutError = '';
+  /** RecordIds only need to be unique: a random prefix per open and the record's seq. */
+  private readonly recordIdPrefix: string;
 
   private constructor(
     private stream: ResolvedStream,
@@ -83,6 +85,7 @@ export class DeliveryStreamRuntime {
     private readonly deps: DeliveryStreamDeps,
   ) {
     this.buffer = new StreamBuffer(stream.destination.bufferingHints);
+    this.recordIdPrefix = deps.ids.uuid().replaceAll('-', '');
   }
 
   static async open(
@@ -94,11 +97,11 @@ export class DeliveryStreamRuntime {
     const runtime = new DeliveryStreamRuntime(stream, log, deps);
     if (replayed.length > 0) {
       runtime.buffer.add(replayed);
-      runtime.appendedSeq = replayed[replayed.length - 1]!.seq;
-      runtime.deliveredSeq = replayed[0]!.seq - 1;
+      runtime.appendedSeq = lastSeqOf(replayed[replayed.length - 1]!);
+      runtime.deliveredSeq = replayed[0]!.firstSeq - 1;
       deps.logger.log('info', 'replayed undelivered records from the write-ahead log', {
         stream: stream.name,
-        records: replayed.length,
+        records: runtime.buffer.bufferedRecords,
       });
     }
     runtime.publishGauges();
@@ -119,22 +122,14 @@ export class DeliveryStreamRuntime {
    * Appends records durably and buffers them. Records that do not fit under the buffered-bytes limit are
    * refused individually, as Firehose throttles entries inside a 200 PutRecordBatch response (spec §1.3).
    */
-  async put(entries: readonly AppendEntry[]): Promise<PutOutcome[]> {
+  async put(records: PendingRun): Promise<PutOutcome[]> {
     if (this.closed) throw new FirehoseApiError('ServiceUnavailableException', 'Sluice is shutting down.');
-    let room = this.deps.maxBufferedBytes - this.undeliveredBytes();
-    const accepted: AppendEntry[] = [];
-    const acceptedIndex: boolean[] = [];
-    for (const entry of entries) {
-      const fits = entry.data.byteLength <= room;
-      if (fits) {
-        accepted.push(entry);
-        room -= entry.data.byteLength;
-      }
-      acceptedIndex.push(fits);
-    }
-    let records: FirehoseRecord[] = [];
+    const room = this.deps.maxBufferedBytes - this.undeliveredBytes();
+    const { accepted, fits } =
+      records.data.byteLength <= room ? { accepted: records, fits: undefined } : admit(records, room);
+    let run: RecordRun | undefined;
     try {
-      if (accepted.length > 0) records = await this.log.append(accepted);
+      if (accepted.ends.length > 0) run = await this.log.append(accepted);
     } catch (cause) {
       // Nothing is acknowledged that is not on disk; SDKs retry this error type.
       this.deps.logger.log('error', 'cannot write to the write-ahead log', {
@@ -144,27 +139,24 @@ export class DeliveryStreamRuntime {
       throw new FirehoseApiError(
         'ServiceUnavailableException',
         'Could not persist the records; retry the request.',
-        {
-          cause,
-        },
+        { cause },
       );
     }
-    if (records.length > 0) {
-      this.appendedSeq = records[records.length - 1]!.seq;
-      this.buffer.add(records);
+    if (run) {
+      this.appendedSeq = lastSeqOf(run);
+      this.buffer.add([run]);
       this.publishGauges();
       this.tick();
     }
-    const outcomes: PutOutcome[] = [];
-    let next = 0;
-    for (const ok of acceptedIndex) {
-      outcomes.push(
-        ok
-          ? { recordId: records[next++]!.recordId }
-          : { errorCode: 'ServiceUnavailableException', errorMessage: 'Slow down.' },
-      );
+    const outcomes: PutOutcome[] = new Array(records.ends.length);
+    let seq = run?.firstSeq ?? 0;
+    for (let i = 0; i < outcomes.length; i++) {
+      outcomes[i] =
+        fits === undefined || fits[i]
+          ? { recordId: this.recordIdOf(seq++) }
+          : { errorCode: 'ServiceUnavailableException', errorMessage: 'Slow down.' };
     }
-    const throttled = entries.length - records.length;
+    const throttled = records.ends.length - accepted.ends.length;
     if (throttled > 0) this.deps.metrics.count(this.name, 'ThrottledRecords', throttled);
     return outcomes;
   }
@@ -174,8 +166,8 @@ export class DeliveryStreamRuntime {
     while (!this.closed && this.hasRoomInFlight() && this.hasDueBatch()) {
       const records = this.buffer.take();
       const batch: InFlightBatch = {
-        lastSeq: records[records.length - 1]!.seq,
-        bytes: records.reduce((sum, record) => sum + record.data.byteLength, 0),
+        lastSeq: lastSeqOf(records[records.length - 1]!),
+        bytes: records.reduce((sum, run) => sum + run.data.byteLength, 0),
         done: false,
       };
       this.inFlight.push(batch);
@@ -257,7 +249,7 @@ export class DeliveryStreamRuntime {
    * records done in the log. Never throws and never gives up while the stream is open; a failure at any step
    * (planning, a put, the log) is reported as a stall and retried with backoff.
    */
-  private async deliverBatch(batch: readonly FirehoseRecord[]): Promise<boolean> {
+  private async deliverBatch(batch: readonly RecordRun[]): Promise<boolean> {
     let pending: PlannedObject[] | undefined;
     for (let attempt = 1; ; attempt++) {
       if (this.closed) return false;
@@ -269,7 +261,7 @@ export class DeliveryStreamRuntime {
         });
         pending = await this.putAll(pending);
         if (pending.length === 0) {
-          await this.log.markDone([[batch[0]!.seq, batch[batch.length - 1]!.seq]]);
+          await this.log.markDone([[batch[0]!.firstSeq, lastSeqOf(batch[batch.length - 1]!)]]);
           this.delivered(batch);
           return true;
         }
@@ -312,8 +304,8 @@ export class DeliveryStreamRuntime {
     return failed;
   }
 
-  private delivered(batch: readonly FirehoseRecord[]): void {
-    this.counters.deliveredRecords += batch.length;
+  private delivered(batch: readonly RecordRun[]): void {
+    for (const run of batch) this.counters.deliveredRecords += run.ends.length;
     if (this.stall) {
       this.stall = undefined;
       this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
@@ -355,17 +347,40 @@ export class DeliveryStreamRuntime {
     this.waiters = still;
   }
 
-  private recordFreshness(batch: readonly FirehoseRecord[]): void {
+  private recordFreshness(batch: readonly RecordRun[]): void {
     // DataFreshness: age of the oldest record not yet delivered (spec §11).
     const oldest = this.buffer.oldestArrivalMs ?? batch[batch.length - 1]!.arrivalMs;
     const ageSeconds = Math.max(0, (this.deps.clock.nowMs() - oldest) / 1000);
     this.deps.metrics.gauge(this.name, 'DeliveryToS3.DataFreshness', Math.round(ageSeconds));
   }
 
+  private recordIdOf(seq: number): string {
+    return this.recordIdPrefix + seq.toString(16).padStart(12, '0');
+  }
+
   private publishGauges(): void {
     this.deps.metrics.gauge(this.name, 'Sluice.BufferedBytes', this.undeliveredBytes());
     this.deps.metrics.gauge(this.name, 'Sluice.BufferedRecords', this.buffer.bufferedRecords);
   }
+}
+
+/**
+ * The records that fit in `room` bytes, in order; the others are refused individually, as Firehose
+ * throttles entries inside a 200 PutRecordBatch response (spec §1.3).
+ */
+function admit(records: PendingRun, room: number): { accepted: PendingRun; fits: boolean[] } {
+  const fits: boolean[] = [];
+  const kept: Uint8Array[] = [];
+  for (let i = 0; i < records.ends.length; i++) {
+    const record = recordAt(records, i);
+    const fit = record.byteLength <= room;
+    if (fit) {
+      kept.push(record);
+      room -= record.byteLength;
+    }
+    fits.push(fit);
+  }
+  return { accepted: { arrivalMs: records.arrivalMs, ...packRecords(kept) }, fits };
 }
 
 function describeError(error: unknown): string {

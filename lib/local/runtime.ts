@@ -54,16 +54,13 @@ export class LocalRuntime {
   private timer: NodeJS.Timeout | undefined;
   private readonly activations = new Set<NodeJS.Timeout>();
   private readonly settling: Promise<unknown>[] = [];
-  private readonly recordIdPrefix: string;
   private lock: { release(): Promise<void> } | undefined;
-  private recordCounter = 0;
 
   private constructor(private readonly options: LocalRuntimeOptions) {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? new RandomIds();
     this.store = options.store ?? new FsObjectStore(join(options.dataDir, 's3'));
     this.ctx = { region: options.config.region, accountId: options.config.accountId, nowMs: 0 };
-    this.recordIdPrefix = this.ids.uuid().replaceAll('-', '');
   }
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -163,10 +160,9 @@ export class LocalRuntime {
     }
     const runtime = await this.runtimeOf(name);
     const arrivalMs = this.clock.nowMs();
-    const entries = request.records.map((data) => ({ recordId: this.nextRecordId(), arrivalMs, data }));
-    const outcomes = await runtime.put(entries);
+    const outcomes = await runtime.put({ arrivalMs, ...request.records });
 
-    const bytes = request.records.reduce((sum, data) => sum + data.byteLength, 0);
+    const bytes = request.records.data.byteLength;
     const accepted = outcomes.filter((o) => 'recordId' in o).length;
     this.metrics.count(name, 'IncomingPutRequests', 1);
     this.metrics.count(name, 'IncomingRecords', accepted);
@@ -174,7 +170,7 @@ export class LocalRuntime {
     this.metrics.count(name, `${operation}.Requests`, 1);
     this.metrics.count(name, `${operation}.Bytes`, bytes);
     if (operation === 'PutRecordBatch')
-      this.metrics.count(name, 'PutRecordBatch.Records', request.records.length);
+      this.metrics.count(name, 'PutRecordBatch.Records', request.records.ends.length);
 
     if (operation === 'PutRecord') {
       const outcome = outcomes[0]!;
@@ -189,12 +185,6 @@ export class LocalRuntime {
         'recordId' in o ? { RecordId: o.recordId } : { ErrorCode: o.errorCode, ErrorMessage: o.errorMessage },
       ),
     };
-  }
-
-  // RecordIds only need to be unique; a per-process random prefix and a counter avoid a UUID per record.
-  private nextRecordId(): string {
-    this.recordCounter++;
-    return this.recordIdPrefix + this.recordCounter.toString(16).padStart(12, '0');
   }
 
   private context() {

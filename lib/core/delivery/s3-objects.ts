@@ -2,7 +2,7 @@ import { type Codec, codecFor } from '../compression/index.ts';
 import type { ResolvedS3Destination, ResolvedStream } from '../config/resolved.ts';
 import type { IdSource, PutObjectInput } from '../ports.ts';
 import { appendDelimiter } from '../processors/append-delimiter.ts';
-import type { FirehoseRecord } from '../records.ts';
+import { type RecordRun, recordViews } from '../records.ts';
 import { compileObjectKeys } from '../s3/object-key.ts';
 
 /** One object a batch turns into: the delivered data, or the source-record backup (spec §3.5). */
@@ -35,13 +35,15 @@ function keysOf(destination: ResolvedS3Destination): KeyTemplates {
  * batch, so a retry re-sends the same keys and bodies (a retried put overwrites instead of duplicating).
  */
 export async function planS3Objects(
-  batch: readonly FirehoseRecord[],
+  batch: readonly RecordRun[],
   stream: ResolvedStream,
   ports: { ids: IdSource; nowMs: number },
 ): Promise<PlannedObject[]> {
   const destination = stream.destination;
-  const source = batch.map((record) => record.data);
+  // Without processors the runs' buffers are the object's bytes: no per-record views, no copy.
+  const source = batch.map((run) => run.data);
   const bytes = source.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  const records = batch.reduce((sum, run) => sum + run.ends.length, 0);
   // One instant per object: the oldest record's arrival (spec §3.1).
   const instantMs = batch[0]?.arrivalMs ?? ports.nowMs;
   const keyContext = {
@@ -54,7 +56,7 @@ export async function planS3Objects(
 
   let processed = source;
   for (const processor of destination.processors) {
-    if (processor.type === 'AppendDelimiterToRecord') processed = appendDelimiter(processed);
+    if (processor.type === 'AppendDelimiterToRecord') processed = appendDelimiter(recordViews(batch));
   }
 
   const planned: PlannedObject[] = [];
@@ -62,7 +64,7 @@ export async function planS3Objects(
   const extension = destination.fileExtension ?? codec.extension;
   planned.push({
     role: 'DeliveryToS3',
-    records: batch.length,
+    records,
     bytes: processed.reduce((sum, chunk) => sum + chunk.byteLength, 0),
     put: {
       bucket: destination.bucket,
@@ -80,7 +82,7 @@ export async function planS3Objects(
     const backupCodec = codecFor(backup.compressionFormat);
     planned.push({
       role: 'BackupToS3',
-      records: batch.length,
+      records,
       bytes,
       put: {
         bucket: backup.bucket,

@@ -1,18 +1,20 @@
 import { crc32 } from 'node:zlib';
+import type { RecordRun } from '../../core/records.ts';
 
 /**
  * On-disk frames of the write-ahead log. All integers are little-endian; a seq is stored as two u32
  * halves so it stays exact up to 2^53 without BigInt on the hot path.
  *
- * Record frame (segment files):
+ * Run frame (segment files), one per appended run (the records of one put):
  *   0  u32 crc32 of bytes [4, end of frame)
  *   4  u32 data length
- *   8  u8  kind = 1
- *   9  u8  recordId length (bytes)
- *   10 u16 reserved, 0
- *   12 u32 seq low, 16 u32 seq high
- *   20 f64 arrivalMs
- *   28 recordId (UTF-8), then the data bytes
+ *   8  u8  kind = 3
+ *   9  u8  reserved, 0; 10 u16 reserved, 0
+ *   12 u32 record count, at least 1
+ *   16 u32 first seq low, 20 u32 first seq high
+ *   24 f64 arrivalMs
+ *   32 count × u32 end offset of each record in the data
+ *   then the data bytes (the records back to back)
  *
  * Done frame (done-mark file):
  *   0  u32 crc32 of bytes [4, end of frame)
@@ -22,13 +24,12 @@ import { crc32 } from 'node:zlib';
  *
  * The CRC covers the length field, so a torn or zero-filled header never passes as a frame.
  */
-export const RECORD_KIND = 1;
 export const DONE_KIND = 2;
-export const RECORD_FIXED_BYTES = 28;
+/** Kind 1 was a frame per record, before runs; such logs are not read. */
+export const RUN_KIND = 3;
+export const RUN_FIXED_BYTES = 32;
 export const DONE_FIXED_BYTES = 12;
 export const DONE_RANGE_BYTES = 16;
-/** Record IDs are stored with a one-byte length; Firehose's own IDs are far shorter. */
-export const MAX_RECORD_ID_BYTES = 255;
 
 const TWO_32 = 0x1_0000_0000;
 
@@ -43,57 +44,47 @@ export function readSeq(buf: Uint8Array, offset: number): number {
 }
 
 /**
- * Writes a record header (everything but the data) at `offset` of `target` and returns the CRC of the
- * whole frame. The data is hashed in place so the payload is never copied just to be checksummed.
+ * The header of a run's frame (everything but the data), CRC included. The data is hashed in place and
+ * written from its own buffer, so appending never copies the payload.
  */
-export function writeRecordHeader(
-  target: Buffer,
-  offset: number,
-  seq: number,
-  arrivalMs: number,
-  recordIdBytes: number,
-  recordId: string,
-  data: Uint8Array,
-): number {
-  target.writeUInt32LE(data.byteLength, offset + 4);
-  target[offset + 8] = RECORD_KIND;
-  target[offset + 9] = recordIdBytes;
-  target.writeUInt16LE(0, offset + 10);
-  writeSeq(target, offset + 12, seq);
-  target.writeDoubleLE(arrivalMs, offset + 20);
-  target.write(recordId, offset + RECORD_FIXED_BYTES, recordIdBytes, 'utf8');
-  const headerEnd = offset + RECORD_FIXED_BYTES + recordIdBytes;
-  const crc = crc32(data, crc32(target.subarray(offset + 4, headerEnd)));
-  target.writeUInt32LE(crc, offset);
-  return crc;
+export function encodeRunHeader(run: RecordRun): Buffer {
+  const count = run.ends.length;
+  const header = Buffer.allocUnsafe(RUN_FIXED_BYTES + 4 * count);
+  header.writeUInt32LE(run.data.byteLength, 4);
+  header.writeUInt32LE(RUN_KIND, 8);
+  header.writeUInt32LE(count, 12);
+  writeSeq(header, 16, run.firstSeq);
+  header.writeDoubleLE(run.arrivalMs, 24);
+  for (let i = 0; i < count; i++) header.writeUInt32LE(run.ends[i]!, RUN_FIXED_BYTES + 4 * i);
+  header.writeUInt32LE(crc32(run.data, crc32(header.subarray(4))), 0);
+  return header;
 }
 
-export interface DecodedRecordFrame {
-  readonly seq: number;
-  readonly recordId: string;
-  readonly arrivalMs: number;
-  readonly data: Uint8Array;
+export interface DecodedRunFrame extends RecordRun {
   /** Offset just past this frame. */
   readonly end: number;
 }
 
 /**
- * Decodes the record frame at `offset`, or returns undefined when the bytes there are not a complete,
- * intact frame (torn, truncated or corrupt). The returned data is a view into `buf`, not a copy.
+ * Decodes the run frame at `offset`, or returns undefined when the bytes there are not a complete, intact
+ * frame (torn, truncated or corrupt). The returned data is a view into `buf`, not a copy.
  */
-export function decodeRecordFrame(buf: Buffer, offset: number): DecodedRecordFrame | undefined {
-  if (buf.length - offset < RECORD_FIXED_BYTES) return undefined;
+export function decodeRunFrame(buf: Buffer, offset: number): DecodedRunFrame | undefined {
+  if (buf.length - offset < RUN_FIXED_BYTES) return undefined;
   const dataBytes = buf.readUInt32LE(offset + 4);
-  const idBytes = buf[offset + 9]!;
-  const end = offset + RECORD_FIXED_BYTES + idBytes + dataBytes;
-  if (buf[offset + 8] !== RECORD_KIND || end > buf.length) return undefined;
+  const count = buf.readUInt32LE(offset + 12);
+  const dataStart = offset + RUN_FIXED_BYTES + 4 * count;
+  const end = dataStart + dataBytes;
+  if (buf.readUInt32LE(offset + 8) !== RUN_KIND || count === 0 || end > buf.length) return undefined;
   if (crc32(buf.subarray(offset + 4, end)) !== buf.readUInt32LE(offset)) return undefined;
-  const idStart = offset + RECORD_FIXED_BYTES;
+  const ends = new Uint32Array(count);
+  for (let i = 0; i < count; i++) ends[i] = buf.readUInt32LE(offset + RUN_FIXED_BYTES + 4 * i);
+  if (ends[count - 1] !== dataBytes) return undefined;
   return {
-    seq: readSeq(buf, offset + 12),
-    arrivalMs: buf.readDoubleLE(offset + 20),
-    recordId: buf.toString('utf8', idStart, idStart + idBytes),
-    data: buf.subarray(idStart + idBytes, end),
+    firstSeq: readSeq(buf, offset + 16),
+    arrivalMs: buf.readDoubleLE(offset + 24),
+    data: buf.subarray(dataStart, end),
+    ends,
     end,
   };
 }

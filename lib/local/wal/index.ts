@@ -1,2 +1,2 @@
-export type { AppendEntry, WalOptions } from './write-ahead-log.ts';
+export type { WalOptions } from './write-ahead-log.ts';
 export { WriteAheadLog } from './write-ahead-log.ts';

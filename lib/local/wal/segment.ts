@@ -1,4 +1,4 @@
-import { type DecodedRecordFrame, decodeRecordFrame } from './frame.ts';
+import { type DecodedRunFrame, decodeRunFrame } from './frame.ts';
 
 /** A segment file holds the records from its base seq on, contiguously, until the next segment's base. */
 export interface Segment {
@@ -26,7 +26,9 @@ export function parseSegmentFileName(name: string): number | undefined {
 }
 
 export interface SegmentScan {
-  readonly frames: DecodedRecordFrame[];
+  readonly frames: DecodedRunFrame[];
+  /** Records in the intact frames. */
+  readonly records: number;
   /** Length of the intact prefix of the file. */
   readonly validBytes: number;
   /** Offset of the first bad frame, when the file does not end cleanly. */
@@ -38,17 +40,17 @@ export interface SegmentScan {
  * the seq sequence (each segment holds consecutive seqs from its base).
  */
 export function scanSegment(buf: Buffer, baseSeq: number): SegmentScan {
-  const frames: DecodedRecordFrame[] = [];
+  const frames: DecodedRunFrame[] = [];
   let offset = 0;
   let expectedSeq = baseSeq;
   // Every intact frame advances the offset by at least its fixed header, so this loop is bounded.
   while (offset < buf.length) {
-    const frame = decodeRecordFrame(buf, offset);
-    if (frame === undefined || frame.seq !== expectedSeq)
-      return { frames, validBytes: offset, corruptAt: offset };
+    const frame = decodeRunFrame(buf, offset);
+    if (frame === undefined || frame.firstSeq !== expectedSeq)
+      return { frames, records: expectedSeq - baseSeq, validBytes: offset, corruptAt: offset };
     frames.push(frame);
     offset = frame.end;
-    expectedSeq++;
+    expectedSeq += frame.ends.length;
   }
-  return { frames, validBytes: offset };
+  return { frames, records: expectedSeq - baseSeq, validBytes: offset };
 }

@@ -2,10 +2,10 @@ import { type FileHandle, mkdir, open, readdir, readFile, rm, unlink } from 'nod
 import { join } from 'node:path';
 import { syncDirectory } from '../../adapters/local/durable-file.ts';
 import { bounded, SluiceError } from '../../core/errors.ts';
-import type { FirehoseRecord } from '../../core/records.ts';
+import { type PendingRun, type RecordRun, sliceRun } from '../../core/records.ts';
 import { DoneLog } from './done-log.ts';
 import { DoneRanges } from './done-ranges.ts';
-import { MAX_RECORD_ID_BYTES, RECORD_FIXED_BYTES, type SeqRange, writeRecordHeader } from './frame.ts';
+import { encodeRunHeader, type SeqRange } from './frame.ts';
 import { GroupCommit } from './group-commit.ts';
 import { parseSegmentFileName, type Segment, scanSegment, segmentFileName } from './segment.ts';
 
@@ -14,27 +14,17 @@ export interface WalOptions {
   segmentBytes?: number;
 }
 
-export interface AppendEntry {
-  recordId: string;
-  arrivalMs: number;
-  data: Uint8Array;
-}
-
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const FIRST_SEQ = 1;
-/**
- * Payloads below this size are copied next to their header so a batch of small records is a handful
- * of iovecs; larger payloads are handed to writev as they are, never copied.
- */
-const INLINE_DATA_MAX_BYTES = 16 * 1024;
 
 /**
  * The durable buffer of one delivery stream (DESIGN.md "Durability"): a record is acknowledged only
  * once it is in an fsync'd append-only segment; segments are deleted once every record in them is done.
- * Concurrent appends share one write + fsync (group commit).
+ * Each append is one run (the records of one put) written as one frame; concurrent appends share one
+ * write + fsync (group commit).
  */
 export class WriteAheadLog {
-  private readonly appends: GroupCommit<readonly AppendEntry[], FirehoseRecord[]>;
+  private readonly appends: GroupCommit<PendingRun, RecordRun>;
   private readonly dones: GroupCommit<readonly SeqRange[], undefined>;
   private nextSeq: number;
   private durableSeq: number;
@@ -58,11 +48,14 @@ export class WriteAheadLog {
     this.dones = new GroupCommit((batches) => this.persistDone(batches));
   }
 
-  /** Opens (creating) the log in `dir`, truncates a torn tail, returns undone records in seq order. */
+  /**
+   * Opens (creating) the log in `dir`, truncates a torn tail, returns the undone records in seq order, as
+   * runs copied out of the segment files.
+   */
   static async open(
     dir: string,
     options?: WalOptions,
-  ): Promise<{ log: WriteAheadLog; replayed: FirehoseRecord[] }> {
+  ): Promise<{ log: WriteAheadLog; replayed: RecordRun[] }> {
     const segmentBytes = options?.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1) {
       throw new SluiceError(
@@ -85,14 +78,14 @@ export class WriteAheadLog {
     segmentBytes: number,
     doneLog: DoneLog,
     done: DoneRanges,
-  ): Promise<{ log: WriteAheadLog; replayed: FirehoseRecord[] }> {
+  ): Promise<{ log: WriteAheadLog; replayed: RecordRun[] }> {
     const bases = (await readdir(dir))
       .map(parseSegmentFileName)
       .filter((base): base is number => base !== undefined)
       .sort((a, b) => a - b);
 
     const segments: Segment[] = [];
-    const replayed: FirehoseRecord[] = [];
+    const replayed: RecordRun[] = [];
     for (const [i, baseSeq] of bases.entries()) {
       const path = join(dir, segmentFileName(baseSeq));
       const scan = scanSegment(await readFile(path), baseSeq);
@@ -110,20 +103,24 @@ export class WriteAheadLog {
       }
       let pending = 0;
       for (const frame of scan.frames) {
-        if (done.has(frame.seq)) continue;
-        pending++;
-        replayed.push({
-          seq: frame.seq,
-          recordId: frame.recordId,
-          arrivalMs: frame.arrivalMs,
-          data: frame.data,
-        });
+        const lastSeq = frame.firstSeq + frame.ends.length - 1;
+        for (const [from, to] of done.missing(frame.firstSeq, lastSeq)) {
+          const undone = sliceRun(frame, from - frame.firstSeq, to - frame.firstSeq + 1);
+          // A copy, so the segment's buffer is not kept alive by its undone records.
+          replayed.push({
+            firstSeq: undone.firstSeq,
+            arrivalMs: undone.arrivalMs,
+            data: Uint8Array.from(undone.data),
+            ends: undone.ends,
+          });
+          pending += to - from + 1;
+        }
       }
       segments.push({
         baseSeq,
         path,
         bytes: scan.validBytes,
-        lastSeq: baseSeq + scan.frames.length - 1,
+        lastSeq: baseSeq + scan.records - 1,
         pending,
       });
     }
@@ -147,24 +144,24 @@ export class WriteAheadLog {
   }
 
   /**
-   * Appends durably (group commit). Resolves with the records (seq assigned) after fsync. Rejects if the
-   * disk write fails — the caller then answers the producer with an error, so nothing unacknowledged is
-   * ever claimed durable. The data arrays are written as given: do not modify them until this settles.
+   * Appends one run durably (group commit). Resolves with the run (seqs assigned) after fsync. Rejects if
+   * the disk write fails — the caller then answers the producer with an error, so nothing unacknowledged is
+   * ever claimed durable. The data is written as given: do not modify it until this settles.
    */
-  append(entries: readonly AppendEntry[]): Promise<FirehoseRecord[]> {
+  append(run: PendingRun): Promise<RecordRun> {
     if (this.closed) return Promise.reject(closedError());
     if (this.failure) return Promise.reject(this.failure);
-    for (const entry of entries) {
-      if (Buffer.byteLength(entry.recordId, 'utf8') > MAX_RECORD_ID_BYTES) {
-        return Promise.reject(
-          new SluiceError(
-            'WalInvalidRecord',
-            `recordId ${bounded(entry.recordId)} exceeds ${MAX_RECORD_ID_BYTES} bytes.`,
-          ),
-        );
-      }
+    const count = run.ends.length;
+    if (count === 0 || run.ends[count - 1] !== run.data.byteLength) {
+      return Promise.reject(
+        new SluiceError(
+          'WalInvalidRecord',
+          `A run must hold at least one record and end where its data ends (${count} records, ` +
+            `${run.data.byteLength} bytes).`,
+        ),
+      );
     }
-    return this.appends.submit(entries);
+    return this.appends.submit(run);
   }
 
   /**
@@ -229,41 +226,22 @@ export class WriteAheadLog {
     return this.segments[this.segments.length - 1]!;
   }
 
-  private async writeGroup(batches: (readonly AppendEntry[])[]): Promise<FirehoseRecord[][]> {
+  private async writeGroup(pending: PendingRun[]): Promise<RecordRun[]> {
     if (this.failure) throw this.failure;
     if (this.active.bytes >= this.segmentBytes) await this.rotate();
     const segment = this.active;
 
-    let stagingBytes = 0;
-    for (const entries of batches) {
-      for (const entry of entries) {
-        stagingBytes += RECORD_FIXED_BYTES + Buffer.byteLength(entry.recordId, 'utf8');
-        if (entry.data.byteLength < INLINE_DATA_MAX_BYTES) stagingBytes += entry.data.byteLength;
-      }
-    }
-    const staging = Buffer.allocUnsafe(stagingBytes);
     const iovecs: Uint8Array[] = [];
-    let at = 0;
-    let runStart = 0;
     let seq = this.nextSeq;
     let totalBytes = 0;
-    const results = batches.map((entries) =>
-      entries.map((entry): FirehoseRecord => {
-        const idBytes = Buffer.byteLength(entry.recordId, 'utf8');
-        writeRecordHeader(staging, at, seq, entry.arrivalMs, idBytes, entry.recordId, entry.data);
-        at += RECORD_FIXED_BYTES + idBytes;
-        if (entry.data.byteLength < INLINE_DATA_MAX_BYTES) {
-          staging.set(entry.data, at);
-          at += entry.data.byteLength;
-        } else {
-          iovecs.push(staging.subarray(runStart, at), entry.data);
-          runStart = at;
-        }
-        totalBytes += RECORD_FIXED_BYTES + idBytes + entry.data.byteLength;
-        return { seq: seq++, recordId: entry.recordId, arrivalMs: entry.arrivalMs, data: entry.data };
-      }),
-    );
-    if (at > runStart) iovecs.push(staging.subarray(runStart, at));
+    const results = pending.map((input): RecordRun => {
+      const run = { firstSeq: seq, arrivalMs: input.arrivalMs, data: input.data, ends: input.ends };
+      const header = encodeRunHeader(run);
+      iovecs.push(header, run.data);
+      totalBytes += header.byteLength + run.data.byteLength;
+      seq += run.ends.length;
+      return run;
+    });
     const count = seq - this.nextSeq;
     if (count === 0) return results;
 

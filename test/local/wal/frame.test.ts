@@ -1,56 +1,56 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { packRecords, type RecordRun } from '../../../lib/core/records.ts';
 import {
   decodeDoneFrame,
-  decodeRecordFrame,
+  decodeRunFrame,
   encodeDoneFrame,
-  RECORD_FIXED_BYTES,
-  writeRecordHeader,
+  encodeRunHeader,
 } from '../../../lib/local/wal/frame.ts';
 
-function encodeRecord(seq: number, arrivalMs: number, recordId: string, data: Uint8Array): Buffer {
-  const idBytes = Buffer.byteLength(recordId);
-  const frame = Buffer.alloc(RECORD_FIXED_BYTES + idBytes + data.byteLength);
-  writeRecordHeader(frame, 0, seq, arrivalMs, idBytes, recordId, data);
-  frame.set(data, RECORD_FIXED_BYTES + idBytes);
-  return frame;
+function encodeRun(run: RecordRun): Buffer {
+  return Buffer.concat([encodeRunHeader(run), run.data]);
 }
 
-describe('record frame', () => {
-  it('round-trips seq, recordId, arrivalMs and data', () => {
+const sample = (): RecordRun => ({
+  firstSeq: 42,
+  arrivalMs: 1234,
+  ...packRecords([new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array([4, 5])]),
+});
+
+describe('run frame', () => {
+  it('round-trips first seq, arrivalMs, record boundaries and data', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER - 600 }),
         fc.integer({ min: 0, max: 4_102_444_800_000 }),
-        fc.string({ maxLength: 60 }),
-        fc.uint8Array({ maxLength: 300 }),
-        (seq, arrivalMs, recordId, data) => {
-          const frame = encodeRecord(seq, arrivalMs, recordId, data);
-          expect(decodeRecordFrame(frame, 0)).toEqual({
-            seq,
-            arrivalMs,
-            recordId,
-            data: Buffer.from(data),
-            end: frame.length,
-          });
+        fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 20 }),
+        (firstSeq, arrivalMs, records) => {
+          const run = { firstSeq, arrivalMs, ...packRecords(records) };
+          const frame = encodeRun(run);
+          const decoded = decodeRunFrame(frame, 0)!;
+          expect(decoded.end).toBe(frame.length);
+          expect([decoded.firstSeq, decoded.arrivalMs]).toEqual([firstSeq, arrivalMs]);
+          expect(Array.from(decoded.ends)).toEqual(Array.from(run.ends));
+          expect(Buffer.from(decoded.data).equals(Buffer.from(run.data))).toBe(true);
         },
       ),
     );
   });
 
   it('rejects every truncation and every single-bit flip', () => {
-    const frame = encodeRecord(42, 1234, 'abc', new Uint8Array([1, 2, 3, 4, 5]));
+    const frame = encodeRun(sample());
     for (let len = 0; len < frame.length; len++)
-      expect(decodeRecordFrame(frame.subarray(0, len), 0)).toBe(undefined);
+      expect(decodeRunFrame(frame.subarray(0, len), 0)).toBe(undefined);
     for (let bit = 0; bit < frame.length * 8; bit++) {
       const copy = Buffer.from(frame);
       copy[bit >> 3]! ^= 1 << (bit & 7);
-      expect(decodeRecordFrame(copy, 0)).toBe(undefined);
+      expect(decodeRunFrame(copy, 0)).toBe(undefined);
     }
   });
 
   it('rejects an all-zero region (a preallocated or torn page)', () => {
-    expect(decodeRecordFrame(Buffer.alloc(64), 0)).toBe(undefined);
+    expect(decodeRunFrame(Buffer.alloc(64), 0)).toBe(undefined);
   });
 });
 

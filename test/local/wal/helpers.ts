@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { AppendEntry } from '../../../lib/local/wal/index.ts';
+import { packRecords, type RecordRun, recordAt } from '../../../lib/core/records.ts';
+import type { WriteAheadLog } from '../../../lib/local/wal/index.ts';
 
 const dirs: string[] = [];
 
@@ -17,9 +18,40 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-/** A deterministic entry: its data can be recomputed from its id alone. */
-export function entry(n: number, sizeBytes = 10 + (n % 37)): AppendEntry {
-  return { recordId: `rec-${n}`, arrivalMs: 1_700_000_000_000 + n, data: payload(n, sizeBytes) };
+/** One record as the tests see the log: a seq, its run's arrival time and its bytes. */
+export interface LoggedRecord {
+  seq: number;
+  arrivalMs: number;
+  data: Uint8Array;
+}
+
+export interface Entry {
+  arrivalMs: number;
+  data: Uint8Array;
+}
+
+/** A deterministic entry: its data can be recomputed from n alone. */
+export function entry(n: number, sizeBytes = 10 + (n % 37)): Entry {
+  return { arrivalMs: 1_700_000_000_000 + n, data: payload(n, sizeBytes) };
+}
+
+/** Appends each entry as a run of its own, all in the same tick (so one group commit); flattens the result. */
+export async function append(log: WriteAheadLog, entries: readonly Entry[]): Promise<LoggedRecord[]> {
+  const runs = await Promise.all(
+    entries.map((e) => log.append({ arrivalMs: e.arrivalMs, ...packRecords([e.data]) })),
+  );
+  return records(runs);
+}
+
+/** The records of runs, one by one. */
+export function records(runs: readonly RecordRun[]): LoggedRecord[] {
+  return runs.flatMap((run) =>
+    Array.from(run.ends, (_, i) => ({
+      seq: run.firstSeq + i,
+      arrivalMs: run.arrivalMs,
+      data: recordAt(run, i),
+    })),
+  );
 }
 
 export function payload(n: number, sizeBytes: number): Uint8Array {

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FirehoseRecord } from '../../../lib/core/records.ts';
 import { WriteAheadLog } from '../../../lib/local/wal/index.ts';
-import { entry, tempDir } from './helpers.ts';
+import { append, entry, type LoggedRecord, records, tempDir } from './helpers.ts';
 
 type Command =
   | { kind: 'append'; sizes: number[] }
@@ -52,14 +51,14 @@ describe('WriteAheadLog model', () => {
         fc.integer({ min: 150, max: 2000 }),
         async (commands, segmentBytes) => {
           const dir = await tempDir();
-          const acked = new Map<number, FirehoseRecord>();
+          const acked = new Map<number, LoggedRecord>();
           const done = new Set<number>();
           const abandoned: WriteAheadLog[] = [];
           let maxSeq = 0;
           let n = 0;
           let { log } = await WriteAheadLog.open(dir, { segmentBytes });
 
-          const checkReplay = (replayed: FirehoseRecord[]) => {
+          const checkReplay = (replayed: LoggedRecord[]) => {
             const expected = [...acked.keys()].filter((s) => !done.has(s)).sort((a, b) => a - b);
             expect(replayed.map((r) => r.seq)).toEqual(expected);
             for (const r of replayed)
@@ -70,7 +69,10 @@ describe('WriteAheadLog model', () => {
           try {
             for (const cmd of commands) {
               if (cmd.kind === 'append') {
-                const records = await log.append(cmd.sizes.map((size) => entry(n++, size)));
+                const records = await append(
+                  log,
+                  cmd.sizes.map((size) => entry(n++, size)),
+                );
                 for (const r of records) {
                   expect(r.seq).toBe(maxSeq + 1);
                   maxSeq = r.seq;
@@ -88,14 +90,14 @@ describe('WriteAheadLog model', () => {
                 else abandoned.push(log);
                 const opened = await WriteAheadLog.open(dir, { segmentBytes });
                 log = opened.log;
-                checkReplay(opened.replayed);
+                checkReplay(records(opened.replayed));
               }
             }
             const final = await WriteAheadLog.open(dir, { segmentBytes });
             await log.close();
             log = final.log;
-            checkReplay(final.replayed);
-            const next = await log.append([entry(n++, 1)]);
+            checkReplay(records(final.replayed));
+            const next = await append(log, [entry(n++, 1)]);
             expect(next[0]!.seq).toBe(maxSeq + 1);
           } finally {
             await log.close();
