@@ -7,6 +7,7 @@ import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
 import { lastSeqOf, type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
 import type { Logger } from './logger.ts';
+import { RunArena } from './run-arena.ts';
 import { WriteAheadLog } from './wal/index.ts';
 
 export interface DeliveryStreamDeps {
@@ -64,6 +65,7 @@ interface InFlightBatch {
  */
 export class DeliveryStreamRuntime {
   private readonly buffer: StreamBuffer;
+  private readonly arena: RunArena;
   private readonly inFlight: InFlightBatch[] = [];
   private inFlightBytes = 0;
   private running = 0;
@@ -86,6 +88,7 @@ export class DeliveryStreamRuntime {
   ) {
     this.buffer = new StreamBuffer(stream.destination.bufferingHints);
     this.recordIdPrefix = deps.ids.uuid().replaceAll('-', '');
+    this.arena = new RunArena(deps.maxBufferedBytes);
   }
 
   static async open(
@@ -124,13 +127,17 @@ export class DeliveryStreamRuntime {
    */
   async put(records: PendingRun): Promise<PutOutcome[]> {
     if (this.closed) throw new FirehoseApiError('ServiceUnavailableException', 'Sluice is shutting down.');
+    const count = records.ends.length;
     const room = this.deps.maxBufferedBytes - this.undeliveredBytes();
     const { accepted, fits } =
       records.data.byteLength <= room ? { accepted: records, fits: undefined } : admit(records, room);
+    // Only the arena's copy outlives this call; the request's own buffer is garbage before the log's fsync.
+    const held = accepted.ends.length > 0 ? this.arena.copy(accepted) : undefined;
     let run: RecordRun | undefined;
     try {
-      if (accepted.ends.length > 0) run = await this.log.append(accepted);
+      if (held) run = await this.log.append({ arrivalMs: records.arrivalMs, ...held.records });
     } catch (cause) {
+      this.arena.abandoned(held?.slab);
       // Nothing is acknowledged that is not on disk; SDKs retry this error type.
       this.deps.logger.log('error', 'cannot write to the write-ahead log', {
         stream: this.name,
@@ -143,20 +150,21 @@ export class DeliveryStreamRuntime {
       );
     }
     if (run) {
+      this.arena.appended(held?.slab, lastSeqOf(run));
       this.appendedSeq = lastSeqOf(run);
       this.buffer.add([run]);
       this.publishGauges();
       this.tick();
     }
-    const outcomes: PutOutcome[] = new Array(records.ends.length);
+    const outcomes: PutOutcome[] = new Array(count);
     let seq = run?.firstSeq ?? 0;
-    for (let i = 0; i < outcomes.length; i++) {
+    for (let i = 0; i < count; i++) {
       outcomes[i] =
         fits === undefined || fits[i]
           ? { recordId: this.recordIdOf(seq++) }
           : { errorCode: 'ServiceUnavailableException', errorMessage: 'Slow down.' };
     }
-    const throttled = records.ends.length - accepted.ends.length;
+    const throttled = count - (run?.ends.length ?? 0);
     if (throttled > 0) this.deps.metrics.count(this.name, 'ThrottledRecords', throttled);
     return outcomes;
   }
@@ -318,6 +326,7 @@ export class DeliveryStreamRuntime {
     batch.done = true;
     this.inFlightBytes -= batch.bytes;
     while (this.inFlight[0]?.done) this.deliveredSeq = this.inFlight.shift()!.lastSeq;
+    this.arena.release(this.deliveredSeq);
     this.releaseWaiters(this.deliveredSeq);
   }
 

@@ -160,17 +160,17 @@ export class LocalRuntime {
     }
     const runtime = await this.runtimeOf(name);
     const arrivalMs = this.clock.nowMs();
+    const bytes = request.records.data.byteLength;
+    const count = request.records.ends.length;
     const outcomes = await runtime.put({ arrivalMs, ...request.records });
 
-    const bytes = request.records.data.byteLength;
     const accepted = outcomes.filter((o) => 'recordId' in o).length;
     this.metrics.count(name, 'IncomingPutRequests', 1);
     this.metrics.count(name, 'IncomingRecords', accepted);
     this.metrics.count(name, 'IncomingBytes', bytes);
     this.metrics.count(name, `${operation}.Requests`, 1);
     this.metrics.count(name, `${operation}.Bytes`, bytes);
-    if (operation === 'PutRecordBatch')
-      this.metrics.count(name, 'PutRecordBatch.Records', request.records.ends.length);
+    if (operation === 'PutRecordBatch') this.metrics.count(name, 'PutRecordBatch.Records', count);
 
     if (operation === 'PutRecord') {
       const outcome = outcomes[0]!;
