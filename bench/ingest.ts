@@ -20,7 +20,7 @@ import type { PhaseCommand, PhaseResult } from './producer.ts';
 import { type ProfileSummary, summariseProfile } from './profile-summary.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..');
-const CLI = join(REPO_ROOT, 'bin', 'sluice.mjs');
+const CLI = join(REPO_ROOT, 'bin', 'sluice.cjs');
 const STREAM = 'bench';
 const BUCKET = 'sluice-bench';
 const MB = 1e6;
@@ -557,13 +557,14 @@ interface Verdict {
 }
 
 /**
- * The max phase runs at saturation, where backpressure ("Slow down." entries) is expected; what must hold is
- * that delivery keeps pace with what was acknowledged, so the rate is sustained and not just buffered.
- * Delivery is counted in whole objects, so one buffer (size hint) of slack is allowed over the phase.
+ * The max phase runs at saturation, where backpressure ("Slow down." entries) is expected. Acknowledged MB/s
+ * then includes filling the buffer up to maxBufferedBytesPerStream, a one-off; what the pipeline sustains is
+ * what it delivers. So the ingest targets are judged on min(acknowledged, delivered), with one buffer (size
+ * hint) of slack on delivered, which is counted in whole objects.
  */
-function keepsUp(phase: PhaseReport, bufferSizeMiB: number, seconds: number): boolean {
-  const slackMBps = (bufferSizeMiB * 1024 * 1024) / MB / seconds;
-  return phase.deliveredMBps >= 0.95 * phase.payloadMBps - slackMBps;
+function sustainedMBps(phase: PhaseReport, bufferSizeMiB: number): number {
+  const slackMBps = (bufferSizeMiB * 1024 * 1024) / MB / phase.windowSeconds;
+  return round(Math.min(phase.payloadMBps, phase.deliveredMBps + slackMBps), 1);
 }
 
 function verdicts(baselines: Baselines, scenarios: ScenarioReport[]): Verdict[] {
@@ -571,18 +572,19 @@ function verdicts(baselines: Baselines, scenarios: ScenarioReport[]): Verdict[] 
   for (const s of scenarios) {
     const [max, half] = s.phases as [PhaseReport, PhaseReport];
     const tag = `${s.format} ${s.bufferSizeMiB} MiB`;
+    const sustained = sustainedMBps(max, s.bufferSizeMiB);
     if (s.format === 'GZIP') {
       const need = TARGETS.gzipRatioToOneCore * baselines.gzipMBps;
       out.push({
-        target: `${tag}: ingest ≥ ${TARGETS.gzipRatioToOneCore}× one core's gzip (${round(need, 1)} MB/s)`,
-        measured: `${max.payloadMBps} MB/s = ${round(max.payloadMBps / baselines.gzipMBps, 2)}×`,
-        met: max.payloadMBps >= need && keepsUp(max, s.bufferSizeMiB, max.windowSeconds),
+        target: `${tag}: sustained ingest ≥ ${TARGETS.gzipRatioToOneCore}× one core's gzip (${round(need, 1)} MB/s)`,
+        measured: `${sustained} MB/s = ${round(sustained / baselines.gzipMBps, 2)}×`,
+        met: sustained >= need,
       });
     } else {
       out.push({
-        target: `${tag}: ingest ≥ ${TARGETS.uncompressedMBps} MB/s`,
-        measured: `${max.payloadMBps} MB/s = ${round((2 * max.payloadMBps) / baselines.diskWriteMBps, 2)}× of the disk (2 writes per byte)`,
-        met: max.payloadMBps >= TARGETS.uncompressedMBps && keepsUp(max, s.bufferSizeMiB, max.windowSeconds),
+        target: `${tag}: sustained ingest ≥ ${TARGETS.uncompressedMBps} MB/s`,
+        measured: `${sustained} MB/s = ${round((2 * sustained) / baselines.diskWriteMBps, 2)}× of the disk (2 writes per byte)`,
+        met: sustained >= TARGETS.uncompressedMBps,
       });
     }
     out.push({

@@ -1,4 +1,4 @@
-// Compiles the TypeScript CLI into `outdir` (argv[2]) with esbuild. Run by bin/sluice.mjs in a child process,
+// Compiles the TypeScript CLI into `outdir` (argv[2]) with esbuild. Run by bin/sluice.cjs in a child process,
 // so the compiler's memory never counts against the long-running server.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -83,7 +83,7 @@ describe('kill -9 at random points loses no acknowledged record', () => {
     const sluice = await spawnSluice(args);
     const flush = await promisify(execFile)(
       process.execPath,
-      [join(REPO_ROOT, 'bin', 'sluice.mjs'), 'flush', '--stream', 'crash', '--endpoint', sluice.endpoint],
+      [join(REPO_ROOT, 'bin', 'sluice.cjs'), 'flush', '--stream', 'crash', '--endpoint', sluice.endpoint],
       { cwd: REPO_ROOT },
     );
     expect(JSON.parse(flush.stdout).streams[0]).toMatchObject({

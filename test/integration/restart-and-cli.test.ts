@@ -26,7 +26,7 @@ const run = promisify(execFile);
 async function cli(command: string, endpoint: string, extra: string[] = []) {
   const { stdout } = await run(
     process.execPath,
-    [join(REPO_ROOT, 'bin', 'sluice.mjs'), command, '--endpoint', endpoint, ...extra],
+    [join(REPO_ROOT, 'bin', 'sluice.cjs'), command, '--endpoint', endpoint, ...extra],
     { cwd: REPO_ROOT, timeout: 20_000 },
   );
   return JSON.parse(stdout) as { complete?: boolean; streams: Array<Record<string, unknown>> };
@@ -48,7 +48,7 @@ function configFile(cfgCompression: 'UNCOMPRESSED' | 'GZIP') {
 }
 
 /**
- * The real CLI (`bin/sluice.mjs`) across restarts sharing one data dir. The steps build on each other, so they
+ * The real CLI (`bin/sluice.cjs`) across restarts sharing one data dir. The steps build on each other, so they
  * run in order in one file: API-created stream and buffered records survive SIGTERM; the config file changes.
  */
 describe('sluice CLI across restarts', () => {

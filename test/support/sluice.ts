@@ -101,7 +101,7 @@ export interface ChildSluice {
 export async function spawnSluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildSluice> {
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'bin', 'sluice.mjs'), 'start', '--port', '0', ...args],
+    [join(REPO_ROOT, 'bin', 'sluice.cjs'), 'start', '--port', '0', ...args],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
