@@ -27,9 +27,8 @@ export async function replaceFileAtomically(
   try {
     const handle = await open(tmpPath, 'wx');
     try {
-      if (typeof data === 'string' || !Array.isArray(data))
-        await handle.writeFile(data as Uint8Array | string);
-      else await writeChunksSynced(handle, data);
+      if (typeof data === 'string') await handle.writeFile(data);
+      else await writeChunksSynced(handle, Array.isArray(data) ? data : piecesOf(data as Uint8Array));
       await handle.sync();
     } finally {
       await handle.close();
@@ -50,6 +49,14 @@ export async function replaceFileAtomically(
 const SYNC_EVERY_BYTES = 8 * 1024 * 1024;
 /** writev takes at most IOV_MAX (1024) buffers per call on Linux. */
 const MAX_IOVECS = 1024;
+
+/** A single large body (a compressed object) as views of SYNC_EVERY_BYTES, so it is synced as it is written. */
+function piecesOf(data: Uint8Array): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  for (let at = 0; at < data.byteLength; at += SYNC_EVERY_BYTES)
+    pieces.push(data.subarray(at, at + SYNC_EVERY_BYTES));
+  return pieces;
+}
 
 /** Writes `chunks` in order with writev, syncing every SYNC_EVERY_BYTES, without concatenating them. */
 async function writeChunksSynced(handle: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
