@@ -25,7 +25,8 @@ import type { RecordRun } from '../../core/records.ts';
  * The CRC covers the length field, so a torn or zero-filled header never passes as a frame.
  */
 export const DONE_KIND = 2;
-/** Kind 1 was a frame per record, before runs; such logs are not read. */
+/** Kind 1 was a frame per record, before runs; such logs are refused rather than read. */
+export const LEGACY_RECORD_KIND = 1;
 export const RUN_KIND = 3;
 export const RUN_FIXED_BYTES = 32;
 export const DONE_FIXED_BYTES = 12;

@@ -5,7 +5,7 @@ import { bounded, SluiceError } from '../../core/errors.ts';
 import { type PendingRun, type RecordRun, sliceRun } from '../../core/records.ts';
 import { DoneLog } from './done-log.ts';
 import { DoneRanges } from './done-ranges.ts';
-import { encodeRunHeader, type SeqRange } from './frame.ts';
+import { encodeRunHeader, LEGACY_RECORD_KIND, RUN_KIND, type SeqRange } from './frame.ts';
 import { GroupCommit } from './group-commit.ts';
 import { parseSegmentFileName, type Segment, scanSegment, segmentFileName } from './segment.ts';
 
@@ -88,7 +88,16 @@ export class WriteAheadLog {
     const replayed: RecordRun[] = [];
     for (const [i, baseSeq] of bases.entries()) {
       const path = join(dir, segmentFileName(baseSeq));
-      const scan = scanSegment(await readFile(path), baseSeq);
+      const bytes = await readFile(path);
+      if (bytes.length >= 12 && bytes.readUInt32LE(8) !== RUN_KIND && bytes[8] === LEGACY_RECORD_KIND) {
+        // Cutting it as a torn tail would drop acknowledged records.
+        throw new SluiceError(
+          'WalOldFormat',
+          `Write-ahead log segment ${path} was written by an earlier Sluice build (one frame per record). ` +
+            'Deliver its records with that build (sluice flush) before upgrading, or move the directory aside.',
+        );
+      }
+      const scan = scanSegment(bytes, baseSeq);
       if (scan.corruptAt !== undefined) {
         // Only the last segment can hold a write that was in flight at a crash: a segment is complete and
         // fsync'd before the next one is created. Anywhere else, acknowledged records would be lost.

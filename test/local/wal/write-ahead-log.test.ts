@@ -233,6 +233,16 @@ describe('WriteAheadLog', () => {
     await opened.log.close();
   });
 
+  it('refuses a segment of the earlier one-frame-per-record format instead of cutting it as torn', async () => {
+    const dir = await tempDir();
+    const { log } = await WriteAheadLog.open(dir);
+    await log.close();
+    const legacy = Buffer.alloc(64);
+    legacy[8] = 1; // kind byte of a legacy record frame
+    await writeFile(join(dir, '00000000000000000001.seg'), legacy);
+    await expect(WriteAheadLog.open(dir)).rejects.toMatchObject({ code: 'WalOldFormat' });
+  });
+
   it('destroy removes the directory', async () => {
     const dir = await tempDir();
     const { log } = await WriteAheadLog.open(dir);
