@@ -16,9 +16,13 @@ export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
 /**
  * Splits the concatenation of `chunks` into consecutive blocks of `blockSizeBytes` (the last one may be shorter)
  * without concatenating everything first: a block that lies inside one chunk is a view of it, and only a block
- * that straddles chunk boundaries is copied.
+ * that straddles chunk boundaries is copied, into a buffer from `allocate` (which may hand out recycled ones).
  */
-export function* blocksOf(chunks: readonly Uint8Array[], blockSizeBytes: number): Generator<Uint8Array> {
+export function* blocksOf(
+  chunks: readonly Uint8Array[],
+  blockSizeBytes: number,
+  allocate: () => Uint8Array = () => new Uint8Array(blockSizeBytes),
+): Generator<Uint8Array> {
   let pending: Uint8Array | undefined; // partially filled block spanning chunks
   let pendingBytes = 0;
   let unreadBytes = totalLength(chunks);
@@ -33,7 +37,7 @@ export function* blocksOf(chunks: readonly Uint8Array[], blockSizeBytes: number)
         unreadBytes -= viewBytes;
         continue;
       }
-      pending ??= new Uint8Array(blockSizeBytes);
+      pending ??= allocate();
       const take = Math.min(blockSizeBytes - pendingBytes, chunk.byteLength - offset);
       pending.set(chunk.subarray(offset, offset + take), pendingBytes);
       pendingBytes += take;
@@ -47,4 +51,28 @@ export function* blocksOf(chunks: readonly Uint8Array[], blockSizeBytes: number)
     }
   }
   if (pending !== undefined) yield pending.subarray(0, pendingBytes);
+}
+
+/**
+ * Splits the concatenation of `chunks` into consecutive groups of `groupSizeBytes` (the last one may be shorter),
+ * each a list of views of the chunks: nothing is copied.
+ */
+export function* groupsOf(chunks: readonly Uint8Array[], groupSizeBytes: number): Generator<Uint8Array[]> {
+  let group: Uint8Array[] = [];
+  let groupBytes = 0;
+  for (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const take = Math.min(groupSizeBytes - groupBytes, chunk.byteLength - offset);
+      group.push(chunk.subarray(offset, offset + take));
+      groupBytes += take;
+      offset += take;
+      if (groupBytes === groupSizeBytes) {
+        yield group;
+        group = [];
+        groupBytes = 0;
+      }
+    }
+  }
+  if (group.length > 0) yield group;
 }

@@ -1,4 +1,5 @@
 import type { CompressionFormat } from '../config/resolved.ts';
+import { concatChunks } from './chunks.ts';
 import { gzipCodec } from './gzip.ts';
 import { hadoopSnappyCodec } from './hadoop-snappy.ts';
 import { uncompressedCodec } from './uncompressed.ts';
@@ -19,10 +20,20 @@ export interface Codec {
   /** Content-Encoding set on the object, or undefined. */
   readonly contentEncoding: string | undefined;
   /**
-   * Compresses the concatenation of `chunks` (the records of one object, in order). Must not block the event loop
-   * for long on large inputs.
+   * Compresses the concatenation of `chunks` (the records of one object, in order) into the object's body, as
+   * consecutive chunks: an object store writes them without joining them, so a large object never needs a second
+   * copy in memory. Must not block the event loop for long on large inputs.
    */
-  compress(chunks: readonly Uint8Array[], ctx: CompressContext): Promise<Uint8Array>;
+  compress(chunks: readonly Uint8Array[], ctx: CompressContext): Promise<readonly Uint8Array[]>;
+}
+
+/** The compressed body as one buffer (for callers that need one; a lone chunk is not copied). */
+export async function compressToBuffer(
+  codec: Codec,
+  chunks: readonly Uint8Array[],
+  ctx: CompressContext,
+): Promise<Uint8Array> {
+  return concatChunks(await codec.compress(chunks, ctx));
 }
 
 const CODECS: Record<CompressionFormat, Codec> = {

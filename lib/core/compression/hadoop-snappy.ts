@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { blocksOf } from './chunks.ts';
 import type { Codec } from './codec.ts';
 import { compressSnappyBlock, int32BE } from './raw-snappy.ts';
@@ -37,6 +36,6 @@ export const hadoopSnappyCodec: Codec = {
       }
     }
     if (parts.length === 0) parts.push(int32BE(0));
-    return Buffer.concat(parts);
+    return parts;
   },
 };

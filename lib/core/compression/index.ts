@@ -1,5 +1,5 @@
 export type { Codec, CompressContext } from './codec.ts';
-export { codecFor } from './codec.ts';
+export { codecFor, compressToBuffer } from './codec.ts';
 export { GZIP_LEVEL, gzipCodec } from './gzip.ts';
 export {
   HADOOP_SNAPPY_BUFFER_SIZE_BYTES,

@@ -36,6 +36,6 @@ export const xerialSnappyCodec: Codec = {
         await yieldToEventLoop();
       }
     }
-    return Buffer.concat(parts);
+    return parts;
   },
 };

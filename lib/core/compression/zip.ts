@@ -31,7 +31,7 @@ export const zipCodec: Codec = {
     for (const chunk of chunks) checksum = crc32(chunk, checksum);
     const input = concatChunks(chunks);
     const deflated = await deflateRawAsync(input, { level: 6, chunkSize: ZLIB_CHUNK_BYTES });
-    return buildZipArchive({ ctx, checksum, uncompressedBytes: input.byteLength, deflated });
+    return [buildZipArchive({ ctx, checksum, uncompressedBytes: input.byteLength, deflated })];
   },
 };
 

@@ -97,12 +97,11 @@ export async function planS3Objects(
   return planned;
 }
 
-/** UNCOMPRESSED objects go to the store as the record chunks themselves, never copied into one buffer. */
+/** Bodies go to the store as chunks (UNCOMPRESSED: the record chunks themselves), never joined into one buffer. */
 function compressToBody(
   codec: Codec,
   chunks: readonly Uint8Array[],
   ports: { ids: IdSource; nowMs: number },
-): Promise<Uint8Array | readonly Uint8Array[]> {
-  if (codec.format === 'UNCOMPRESSED') return Promise.resolve(chunks);
+): Promise<readonly Uint8Array[]> {
   return codec.compress(chunks, { uuid: ports.ids.uuid(), nowMs: ports.nowMs });
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blocksOf, concatChunks, totalLength } from '../../../lib/core/compression/chunks.ts';
+import { blocksOf, concatChunks, groupsOf, totalLength } from '../../../lib/core/compression/chunks.ts';
 import { toDosDateTime } from '../../../lib/core/compression/dos-date-time.ts';
 
 const bytes = (...values: number[]) => Uint8Array.of(...values);
@@ -40,6 +40,25 @@ describe('blocksOf property', () => {
           expect(blocks.flatMap((b) => [...b])).toEqual(input);
           expect(blocks.length).toBe(Math.ceil(input.length / size));
           for (const block of blocks.slice(0, -1)) expect(block.byteLength).toBe(size);
+        },
+      ),
+    );
+  });
+});
+
+describe('groupsOf property', () => {
+  it('rebuilds the input from full groups of views and one short last group', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 17 }),
+        (chunks, size) => {
+          const groups = [...groupsOf(chunks, size)];
+          const input = chunks.flatMap((c) => [...c]);
+          expect(groups.flatMap((g) => g.flatMap((v) => [...v]))).toEqual(input);
+          expect(groups.length).toBe(Math.ceil(input.length / size));
+          for (const group of groups.slice(0, -1)) expect(totalLength(group)).toBe(size);
+          for (const view of groups.flat()) expect(chunks.some((c) => c.buffer === view.buffer)).toBe(true);
         },
       ),
     );

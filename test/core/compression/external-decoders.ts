@@ -103,3 +103,21 @@ export function pythonHadoopDecompress(compressed: Uint8Array): Buffer {
   ].join('\n');
   return run(PYTHON, ['-c', script], compressed);
 }
+
+/** Python's gzip module (what boto3-based consumers use), reading every member of the stream. */
+export function pythonGunzip(compressed: Uint8Array): Buffer {
+  const script = 'import sys, gzip; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))';
+  return run(PYTHON, ['-c', script], compressed);
+}
+
+/** How many gzip members the stream holds, counted by Python's zlib (each member ends where `unused_data` starts). */
+export function pythonGzipMemberCount(compressed: Uint8Array): number {
+  const script = [
+    'import sys, zlib',
+    'data, members = sys.stdin.buffer.read(), 0',
+    'while data:',
+    '    d = zlib.decompressobj(31); d.decompress(data); members += 1; data = d.unused_data',
+    'print(members)',
+  ].join('\n');
+  return Number(run(PYTHON, ['-c', script], compressed).toString());
+}
