@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { SluiceError } from '../core/errors.ts';
 
 /**
@@ -18,6 +19,16 @@ export interface SluiceConfig {
   maxBufferedBytesPerStream: number;
   /** How long a new stream stays CREATING before ACTIVE (Firehose takes seconds; tests use 0). */
   streamActivationDelayMs: number;
+  /**
+   * Stands in for the AWS Glue Data Catalog of data format conversion: `"<DatabaseName>.<TableName>"` → the
+   * table's StorageDescriptor.Columns (`{ "Columns": [{ "Name": "id", "Type": "bigint" }, …] }`).
+   */
+  glueTables: Record<string, { Columns: Array<{ Name: string; Type: string; Comment?: string }> }>;
+  /**
+   * Transform Lambdas: a function name or ARN → `"<module path>#<export>"`, the module's path relative to the
+   * config file (JS, or TypeScript through tsx).
+   */
+  lambdaFunctions: Record<string, string>;
 }
 
 export interface S3Settings {
@@ -34,6 +45,8 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   accessKeys: [],
   maxBufferedBytesPerStream: 512 * 1024 * 1024,
   streamActivationDelayMs: 500,
+  glueTables: {},
+  lambdaFunctions: {},
 };
 
 const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('s3', '$schema', 'description'));
@@ -59,7 +72,13 @@ export async function loadConfigFile(path: string): Promise<SluiceConfig> {
       },
     );
   }
-  return parseConfig(json, path);
+  const config = parseConfig(json, path);
+  // Handler modules are named relative to the config file, wherever `sluice start` runs.
+  for (const [name, handler] of Object.entries(config.lambdaFunctions)) {
+    const at = handler.lastIndexOf('#');
+    config.lambdaFunctions[name] = `${resolve(dirname(path), handler.slice(0, at))}${handler.slice(at)}`;
+  }
+  return config;
 }
 
 /** Checks the runtime settings; the stream definitions are checked by the same code as CreateDeliveryStream. */
@@ -96,6 +115,38 @@ export function parseConfig(json: unknown, source = 'config'): SluiceConfig {
   if (config.s3 !== undefined && (typeof config.s3 !== 'object' || config.s3 === null)) {
     problems.push('"s3" must be an object');
   }
+  problems.push(...checkGlueTables(config.glueTables), ...checkLambdaFunctions(config.lambdaFunctions));
   if (problems.length > 0) throw new SluiceError('ConfigInvalid', `${source}: ${problems.join('; ')}`);
   return config;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function checkGlueTables(tables: unknown): string[] {
+  if (!isObject(tables))
+    return ['"glueTables" must be an object of "<DatabaseName>.<TableName>": { "Columns": [...] }'];
+  const problems: string[] = [];
+  for (const [name, table] of Object.entries(tables)) {
+    if (!/^[^.\s]+\.[^.\s]+$/.test(name)) {
+      problems.push(`"glueTables": "${name}" must be "<DatabaseName>.<TableName>"`);
+    }
+    const columns = isObject(table) ? table.Columns : undefined;
+    if (
+      !Array.isArray(columns) ||
+      columns.length === 0 ||
+      !columns.every((c) => isObject(c) && typeof c.Name === 'string' && typeof c.Type === 'string')
+    ) {
+      problems.push(`"glueTables"."${name}".Columns must be a non-empty array of { "Name", "Type" }`);
+    }
+  }
+  return problems;
+}
+
+function checkLambdaFunctions(functions: unknown): string[] {
+  if (!isObject(functions))
+    return ['"lambdaFunctions" must be an object of "<name or ARN>": "<module>#<export>"'];
+  return Object.entries(functions)
+    .filter(([, handler]) => typeof handler !== 'string' || !/^.+#[A-Za-z_$][\w$]*$/.test(handler))
+    .map(([name]) => `"lambdaFunctions"."${name}" must be "<module path>#<exported function>"`);
 }
