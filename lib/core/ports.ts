@@ -39,3 +39,78 @@ export interface Telemetry {
   count(stream: string, metric: string, value: number): void;
   gauge(stream: string, metric: string, value: number): void;
 }
+
+// ── Destination ports (HTTP endpoint §10, OpenSearch §9, Redshift §8) ────────────────────────────────────────
+
+export interface HttpRequest {
+  url: string;
+  method: 'POST';
+  /** Header names as Firehose spells them; the transport adds Content-Length. */
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+  /** Give up waiting for the response after this long (§10.3: 3 minutes). */
+  timeoutMs: number;
+  /** Read at most this many response body bytes; a longer body is `ResponseTooLarge` (§10.3: 1 MiB). */
+  maxResponseBytes: number;
+}
+
+/** Why no usable response came back; the names are Firehose's `HttpEndpoint.*` codes (§10.4). */
+export type HttpTransportFailure =
+  | 'RequestTimeout'
+  | 'ConnectionFailed'
+  | 'ConnectionReset'
+  | 'ResponseTooLarge';
+
+export type HttpExchange =
+  | {
+      kind: 'response';
+      status: number;
+      /** Lower-cased header names. */
+      headers: Readonly<Record<string, string>>;
+      body: Uint8Array;
+    }
+  | { kind: 'failure'; failure: HttpTransportFailure; message: string };
+
+/** Sends one request; resolves with a value for every network outcome and never follows redirects (§10.3). */
+export interface HttpTransport {
+  send(request: HttpRequest): Promise<HttpExchange>;
+}
+
+export type BulkExchange =
+  /** Any HTTP response: `body` is the parsed JSON, or undefined when it was not JSON. */
+  | { kind: 'response'; status: number; body: unknown }
+  | { kind: 'failure'; failure: 'ConnectionFailed' | 'RequestTimeout' | 'ConnectionReset'; message: string };
+
+/** An OpenSearch/Elasticsearch `_bulk` endpoint. */
+export interface BulkIndexClient {
+  /** POSTs an NDJSON body to `_bulk`; resolves with a value for every HTTP status and network failure. */
+  bulk(ndjson: string): Promise<BulkExchange>;
+}
+
+/** One Redshift COPY of a manifest's objects (§8). */
+export interface CopyRequest {
+  /** The statement exactly as Firehose builds it (what the Redshift Data API runs). */
+  statement: string;
+  /** The pieces of the statement, for loaders that cannot run Redshift's COPY dialect themselves. */
+  table: string;
+  columns: readonly string[] | undefined;
+  copyOptions: string;
+  manifest: { bucket: string; key: string; url: string };
+}
+
+export type SqlOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      /** `connection`: the database was not reached or the session broke; `statement`: the database refused it. */
+      kind: 'connection' | 'statement';
+      /** SQLSTATE when the database gave one (PostgreSQL does; the Redshift Data API does not). */
+      sqlState?: string;
+      message: string;
+    };
+
+/** Runs COPY statements against a Redshift (or Redshift-like) database. */
+export interface SqlClient {
+  copy(request: CopyRequest): Promise<SqlOutcome>;
+  close(): Promise<void>;
+}
