@@ -7,7 +7,8 @@ import { FirehoseServer } from '../lib/local/server.ts';
 const USAGE = `Usage:
   sluice start [--host 127.0.0.1] [--port 4573] [--data-dir ./.sluice] [--config sluice.json] [--flush-on-shutdown]
   sluice flush [--stream NAME] [--timeout 30] [--endpoint http://127.0.0.1:4573]
-  sluice status [--endpoint http://127.0.0.1:4573]`;
+  sluice status [--endpoint http://127.0.0.1:4573]
+  sluice replay --stream NAME --from s3://bucket/prefix/ [--endpoint http://127.0.0.1:4573]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
       endpoint: { type: 'string', default: 'http://127.0.0.1:4573' },
       'log-level': { type: 'string', default: 'info' },
       timeout: { type: 'string', default: '30' },
+      from: { type: 'string' },
     },
   });
   switch (command) {
@@ -33,6 +35,12 @@ async function main(argv: string[]): Promise<number> {
         ...(values.stream ? { stream: values.stream } : {}),
         timeoutSeconds: Number(values.timeout),
       });
+    case 'replay':
+      if (!values.stream || !values.from) {
+        process.stderr.write(`replay needs --stream and --from\n${USAGE}\n`);
+        return 2;
+      }
+      return admin(`${values.endpoint}/_sluice/replay`, 'POST', { stream: values.stream, from: values.from });
     case 'status':
       return admin(`${values.endpoint}/_sluice/status`, 'GET');
     default:

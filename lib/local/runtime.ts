@@ -15,6 +15,7 @@ import type { SluiceConfig } from './config-file.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
 import type { Logger } from './logger.ts';
+import { type ReplayResult, replayErrorOutputs } from './replay.ts';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -197,6 +198,17 @@ export class LocalRuntime {
       'ResourceNotFoundException',
       `Firehose ${name} under account ${this.ctx.accountId} not found.`,
     );
+  }
+
+  /** `sluice replay`: re-ingests the rawData of error outputs under `from` (s3://bucket/prefix/) into `stream`. */
+  async replay(stream: string, from: string): Promise<ReplayResult> {
+    const stored = this.catalog.get(stream);
+    if (!stored) throw this.notFound(stream);
+    const result = await replayErrorOutputs(this.store, await this.runtimeOf(stream), from, () =>
+      this.clock.nowMs(),
+    );
+    this.metrics.count(stream, 'Sluice.ReplayedRecords', result.recordsReplayed);
+    return result;
   }
 
   private async runtimeOf(name: string): Promise<DeliveryStreamRuntime> {

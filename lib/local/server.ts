@@ -138,6 +138,23 @@ export class FirehoseServer {
       send(res, 200, await this.runtime.flush(stream, timeoutSeconds * 1000));
       return;
     }
+    if (path === '/_sluice/replay' && req.method === 'POST') {
+      const body = await readBody(req);
+      let request: { stream?: unknown; from?: unknown };
+      try {
+        request = body.byteLength ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        throw new FirehoseApiError('SerializationException', 'The replay request body is not valid JSON.');
+      }
+      if (typeof request.stream !== 'string' || typeof request.from !== 'string') {
+        throw new FirehoseApiError(
+          'InvalidArgumentException',
+          'A replay needs "stream" and "from" (s3://bucket/prefix/).',
+        );
+      }
+      send(res, 200, await this.runtime.replay(request.stream, request.from));
+      return;
+    }
     throw new FirehoseApiError('UnknownOperationException', `No admin operation at ${req.method} ${path}.`);
   }
 

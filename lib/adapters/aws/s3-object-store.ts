@@ -1,4 +1,10 @@
-import { PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { bounded, SluiceError } from '../../core/errors.ts';
 import type { ObjectStore, PutObjectInput } from '../../core/ports.ts';
 
@@ -92,6 +98,35 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       throw toS3DeliveryError(error, input.bucket, input.key);
     }
+  }
+
+  /** The object, or `undefined` if there is none (reading error outputs back for `sluice replay`). */
+  async getObject(
+    bucket: string,
+    key: string,
+  ): Promise<{ body: Uint8Array; contentEncoding?: string } | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const body = (await out.Body?.transformToByteArray()) ?? new Uint8Array(0);
+      return { body, ...(out.ContentEncoding ? { contentEncoding: out.ContentEncoding } : {}) };
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  /** Every key in the bucket starting with `prefix`, following continuation tokens. */
+  async listObjects(bucket: string, prefix = ''): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
   }
 
   destroy(): void {
