@@ -11,10 +11,26 @@ export interface RecordBytes {
   readonly ends: Uint32Array;
 }
 
+/**
+ * Where a record read from a Kinesis data stream came from (spec §5.1 `kinesisRecordMetadata`, §12); the
+ * transform Lambda receives it. Records that producers put directly have none.
+ */
+export interface KinesisRecordMetadata {
+  readonly shardId: string;
+  readonly partitionKey: string;
+  /** Kinesis's ApproximateArrivalTimestamp, ms since the epoch. */
+  readonly approximateArrivalTimestamp: number;
+  readonly sequenceNumber: string;
+  /** Position inside a KPL-aggregated Kinesis record; 0 for a plain one. */
+  readonly subsequenceNumber: number;
+}
+
 /** Records that arrived together, not yet in the write-ahead log. */
 export interface PendingRun extends RecordBytes {
   /** Approximate arrival time, ms since the epoch; one per put, as on Firehose. */
   readonly arrivalMs: number;
+  /** One entry per record when the records were read from a Kinesis data stream. */
+  readonly kinesis?: readonly KinesisRecordMetadata[];
 }
 
 /** Records that arrived together and are in the write-ahead log, with consecutive seqs. */
@@ -55,6 +71,8 @@ export function sliceRun<R extends RecordBytes & { readonly firstSeq?: number }>
   const ends = run.ends.slice(from, to);
   for (let i = 0; i < ends.length; i++) ends[i] = ends[i]! - start;
   const sliced: R = { ...run, data: run.data.subarray(start, run.ends[to - 1] ?? start), ends };
+  const kinesis = (run as { readonly kinesis?: readonly KinesisRecordMetadata[] }).kinesis;
+  if (kinesis) Object.assign(sliced, { kinesis: kinesis.slice(from, to) });
   return run.firstSeq === undefined ? sliced : { ...sliced, firstSeq: run.firstSeq + from };
 }
 
