@@ -1,0 +1,21 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { handleFlushMessages } from '../lib/aws/flush.ts';
+import { ledger, metrics, staging, store, stream } from './runtime.ts';
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  try {
+    return await handleFlushMessages(event, {
+      ledger,
+      staging,
+      store,
+      metrics,
+      stream,
+      nowMs: () => Date.now(),
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      // A put of a 128 MiB object to S3 from Lambda takes seconds; half a minute leaves ample room.
+      deadlineMarginMs: 30_000,
+    });
+  } finally {
+    metrics.flush(Date.now());
+  }
+}

@@ -1,0 +1,385 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+
+/** A batch of records staged in S3, waiting to be flushed. */
+export interface StagedChunk {
+  /** Stable per Kinesis position, so a replayed batch stages the same chunk again instead of a new one. */
+  chunkId: string;
+  /** S3 key of the chunk in the staging bucket. */
+  key: string;
+  bytes: number;
+  records: number;
+  /** Arrival of the chunk's oldest record, ms since the epoch. */
+  arrivalMs: number;
+}
+
+export type FlushState = 'claiming' | 'sealed' | 'delivered';
+
+export interface FlushItem {
+  flushId: string;
+  partition: string;
+  /**
+   * claiming: chunks are being moved to it (the list is not final); sealed: the list is final, the flush can
+   * run; delivered: every object is written and only the clean-up is left.
+   */
+  state: FlushState;
+  chunks: Array<{ sortKey: string; key: string }>;
+  bytes: number;
+  records: number;
+  createdAtMs: number;
+  enqueuedAtMs: number | undefined;
+  /** Objects of this flush already written (planned object roles), so a re-drive skips them. */
+  delivered: Set<string>;
+}
+
+/** Chunks per flush: bounds the flush item (DynamoDB items are at most 400 KB) and the GETs of one flush. */
+export const MAX_CHUNKS_PER_FLUSH = 500;
+/** Parallel single-item writes of one claim or clean-up. */
+const WRITE_CONCURRENCY = 16;
+
+const PARTITIONS = 'partitions';
+const FLUSHES = 'flushes';
+// Key attributes must be non-empty strings and the default partition is '': every partition is prefixed.
+const partitionSortKey = (partition: string) => `#${partition}`;
+const chunksKey = (partition: string) => `p#${partition}`;
+const chunkSortKey = (chunk: StagedChunk) =>
+  `c#${String(Math.max(0, Math.floor(chunk.arrivalMs))).padStart(15, '0')}#${chunk.chunkId}`;
+
+const s = (value: string): AttributeValue => ({ S: value });
+const n = (value: number): AttributeValue => ({ N: String(value) });
+
+export type OpenChunk = StagedChunk & { sortKey: string };
+
+/**
+ * The buffer ledger in DynamoDB: which staged chunks are in a partition's open buffer and which flush claimed
+ * them. Only single-item conditional writes are used (no transactions: cheaper, and the local emulator has
+ * none). A chunk moves from open to "claimed by flush F" with one conditional update, so two claimers (shards'
+ * buffer Lambdas, the sweeper) can never both take it; a crash mid-claim leaves a flush in `claiming`, which
+ * the sweeper finishes (see recoverClaim).
+ *
+ *   pk 'partitions'    sk '#<partition>'             openBytes: a hint for "size crossed", recomputed by the sweeper
+ *   pk 'p#<partition>' sk 'c#<arrivalMs>#<chunkId>'  key, bytes, records, arrivalMs, open (while unclaimed), flushId
+ *   pk 'flushes'       sk '<flushId>'                partition, state, chunks, bytes, records, createdAtMs, …
+ */
+export class BufferLedger {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Records a staged chunk in its partition's open buffer. False when it was recorded before (a replay). */
+  async addChunk(partition: string, chunk: StagedChunk): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: s(chunksKey(partition)),
+            sk: s(chunkSortKey(chunk)),
+            key: s(chunk.key),
+            bytes: n(chunk.bytes),
+            records: n(chunk.records),
+            arrivalMs: n(chunk.arrivalMs),
+            open: s('1'),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    await this.addOpenBytes(partition, chunk.bytes);
+    return true;
+  }
+
+  /** Every partition with its open-bytes hint. */
+  async partitions(): Promise<Array<{ partition: string; openBytes: number }>> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': s(PARTITIONS) },
+    });
+    return items.map((item) => ({
+      partition: item.sk!.S!.slice(1),
+      openBytes: Number(item.openBytes?.N ?? 0),
+    }));
+  }
+
+  async openBytes(partition: string): Promise<number> {
+    const output = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
+        ConsistentRead: true,
+      }),
+    );
+    return Number(output.Item?.openBytes?.N ?? 0);
+  }
+
+  /** Resets the hint to the open chunks' real total (a crash between two writes can leave it off). */
+  async setOpenBytes(partition: string, bytes: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
+        UpdateExpression: 'SET openBytes = :b',
+        ExpressionAttributeValues: { ':b': n(bytes) },
+      }),
+    );
+  }
+
+  /** The partition's unclaimed chunks, oldest first (strongly consistent). */
+  async openChunks(partition: string): Promise<OpenChunk[]> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+      FilterExpression: 'attribute_exists(#open)',
+      ExpressionAttributeNames: { '#open': 'open' },
+      ExpressionAttributeValues: { ':pk': s(chunksKey(partition)), ':c': s('c#') },
+    });
+    return items.map(toChunk);
+  }
+
+  /**
+   * Moves chunks from the open buffer to a new flush and seals it. Chunks another claimer took first are left
+   * out; the sealed flush (undefined when it got no chunk at all) lists exactly the chunks it owns.
+   */
+  async claim(
+    partition: string,
+    flushId: string,
+    chunks: readonly OpenChunk[],
+    createdAtMs: number,
+  ): Promise<FlushItem | undefined> {
+    if (chunks.length === 0 || chunks.length > MAX_CHUNKS_PER_FLUSH) {
+      throw new RangeError(`A flush claims 1..${MAX_CHUNKS_PER_FLUSH} chunks, got ${chunks.length}`);
+    }
+    // The flush exists before any chunk names it, so a crash at any later point leaves a visible `claiming` flush.
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: s(FLUSHES),
+          sk: s(flushId),
+          partition: s(partition),
+          state: s('claiming'),
+          chunks: { L: [] },
+          bytes: n(0),
+          records: n(0),
+          createdAtMs: n(createdAtMs),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    const claimed: OpenChunk[] = [];
+    await forEachLimited(chunks, async (chunk) => {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { pk: s(chunksKey(partition)), sk: s(chunk.sortKey) },
+            UpdateExpression: 'SET flushId = :f REMOVE #open',
+            ConditionExpression: 'attribute_exists(#open)',
+            ExpressionAttributeNames: { '#open': 'open' },
+            ExpressionAttributeValues: { ':f': s(flushId) },
+          }),
+        );
+        claimed.push(chunk);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    });
+    claimed.sort((a, b) => (a.sortKey < b.sortKey ? -1 : 1));
+    return this.seal(partition, flushId, claimed, createdAtMs);
+  }
+
+  /**
+   * Finishes a claim whose claimer died: the chunks naming the flush are found by reading the partition, and
+   * the flush is sealed with them.
+   */
+  async recoverClaim(flush: FlushItem): Promise<FlushItem | undefined> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+      FilterExpression: 'flushId = :f',
+      ExpressionAttributeValues: {
+        ':pk': s(chunksKey(flush.partition)),
+        ':c': s('c#'),
+        ':f': s(flush.flushId),
+      },
+    });
+    return this.seal(flush.partition, flush.flushId, items.map(toChunk), flush.createdAtMs);
+  }
+
+  private async seal(
+    partition: string,
+    flushId: string,
+    chunks: readonly OpenChunk[],
+    createdAtMs: number,
+  ): Promise<FlushItem | undefined> {
+    if (chunks.length === 0) {
+      await this.deleteFlush(flushId);
+      return undefined;
+    }
+    const bytes = chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
+    const records = chunks.reduce((sum, chunk) => sum + chunk.records, 0);
+    const list = chunks.map((chunk) => ({ sortKey: chunk.sortKey, key: chunk.key }));
+    await this.updateFlush(flushId, 'SET #state = :sealed, chunks = :c, bytes = :b, records = :r', {
+      ':sealed': s('sealed'),
+      ':c': { L: list.map((chunk) => ({ L: [s(chunk.sortKey), s(chunk.key)] })) },
+      ':b': n(bytes),
+      ':r': n(records),
+    });
+    await this.addOpenBytes(partition, -bytes);
+    return {
+      flushId,
+      partition,
+      state: 'sealed',
+      chunks: list,
+      bytes,
+      records,
+      createdAtMs,
+      enqueuedAtMs: undefined,
+      delivered: new Set(),
+    };
+  }
+
+  async markEnqueued(flushId: string, nowMs: number): Promise<void> {
+    await this.updateFlush(flushId, 'SET enqueuedAtMs = :t', { ':t': n(nowMs) });
+  }
+
+  async markDelivered(flushId: string, role: string): Promise<void> {
+    await this.updateFlush(flushId, 'ADD delivered :r', { ':r': { SS: [role] } });
+  }
+
+  async markAllDelivered(flushId: string): Promise<void> {
+    await this.updateFlush(flushId, 'SET #state = :d', { ':d': s('delivered') });
+  }
+
+  async getFlush(flushId: string): Promise<FlushItem | undefined> {
+    const output = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(FLUSHES), sk: s(flushId) },
+        ConsistentRead: true,
+      }),
+    );
+    return output.Item ? toFlush(output.Item) : undefined;
+  }
+
+  async pendingFlushes(): Promise<FlushItem[]> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': s(FLUSHES) },
+    });
+    return items.map(toFlush);
+  }
+
+  /** Forgets a delivered flush: its chunks' items first, the flush item last, so a crash leaves it re-drivable. */
+  async completeFlush(flush: FlushItem): Promise<void> {
+    await forEachLimited(flush.chunks, async (chunk) => {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { pk: s(chunksKey(flush.partition)), sk: s(chunk.sortKey) },
+        }),
+      );
+    });
+    await this.deleteFlush(flush.flushId);
+  }
+
+  private async deleteFlush(flushId: string): Promise<void> {
+    await this.client.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: { pk: s(FLUSHES), sk: s(flushId) } }),
+    );
+  }
+
+  private async addOpenBytes(partition: string, bytes: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
+        UpdateExpression: 'ADD openBytes :b',
+        ExpressionAttributeValues: { ':b': n(bytes) },
+      }),
+    );
+  }
+
+  private async updateFlush(
+    flushId: string,
+    expression: string,
+    values: Record<string, AttributeValue>,
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(FLUSHES), sk: s(flushId) },
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(expression.includes('#state') ? { ExpressionAttributeNames: { '#state': 'state' } } : {}),
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  private async query(
+    input: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<Array<Record<string, AttributeValue>>> {
+    const items: Array<Record<string, AttributeValue>> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const output = await this.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.tableName,
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(output.Items ?? []));
+      start = output.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+function toChunk(item: Record<string, AttributeValue>): OpenChunk {
+  const sortKey = item.sk!.S!;
+  return {
+    sortKey,
+    chunkId: sortKey.split('#')[2] ?? '',
+    key: item.key!.S!,
+    bytes: Number(item.bytes!.N),
+    records: Number(item.records!.N),
+    arrivalMs: Number(item.arrivalMs!.N),
+  };
+}
+
+function toFlush(item: Record<string, AttributeValue>): FlushItem {
+  return {
+    flushId: item.sk!.S!,
+    partition: item.partition!.S!,
+    state: (item.state?.S ?? 'claiming') as FlushState,
+    chunks: (item.chunks?.L ?? []).map((entry) => ({ sortKey: entry.L![0]!.S!, key: entry.L![1]!.S! })),
+    bytes: Number(item.bytes?.N ?? 0),
+    records: Number(item.records?.N ?? 0),
+    createdAtMs: Number(item.createdAtMs!.N),
+    enqueuedAtMs: item.enqueuedAtMs?.N === undefined ? undefined : Number(item.enqueuedAtMs.N),
+    delivered: new Set(item.delivered?.SS ?? []),
+  };
+}
+
+/** Runs `task` over `items` with at most WRITE_CONCURRENCY in flight. */
+async function forEachLimited<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
+}
