@@ -3,6 +3,7 @@
  * validates requests against: the same min/max/pattern/enum constraints, so a request AWS refuses
  * with a ValidationException is refused here with the same member path and constraint text.
  */
+import { botocoreShape } from './botocore-shapes.ts';
 import type { ShapeSpec } from './validate-shape.ts';
 
 const str = (min?: number, max?: number, pattern?: string): ShapeSpec => ({
@@ -122,9 +123,9 @@ const DATA_FORMAT_CONVERSION: ShapeSpec = {
   name: 'DataFormatConversionConfiguration',
   members: {
     Enabled: bool,
-    SchemaConfiguration: opaque,
-    InputFormatConfiguration: opaque,
-    OutputFormatConfiguration: opaque,
+    SchemaConfiguration: botocoreShape('SchemaConfiguration'),
+    InputFormatConfiguration: botocoreShape('InputFormatConfiguration'),
+    OutputFormatConfiguration: botocoreShape('OutputFormatConfiguration'),
   },
 };
 
@@ -222,12 +223,16 @@ export const CREATE_DELIVERY_STREAM_INPUT: ShapeSpec = {
     },
     S3DestinationConfiguration: S3_DESTINATION_CONFIGURATION,
     ExtendedS3DestinationConfiguration: EXTENDED_S3_DESTINATION_CONFIGURATION,
-    RedshiftDestinationConfiguration: opaque,
-    ElasticsearchDestinationConfiguration: opaque,
-    AmazonopensearchserviceDestinationConfiguration: opaque,
+    RedshiftDestinationConfiguration: botocoreShape('RedshiftDestinationConfiguration'),
+    ElasticsearchDestinationConfiguration: botocoreShape('ElasticsearchDestinationConfiguration'),
+    AmazonopensearchserviceDestinationConfiguration: botocoreShape(
+      'AmazonopensearchserviceDestinationConfiguration',
+    ),
     SplunkDestinationConfiguration: opaque,
-    HttpEndpointDestinationConfiguration: opaque,
-    AmazonOpenSearchServerlessDestinationConfiguration: opaque,
+    HttpEndpointDestinationConfiguration: botocoreShape('HttpEndpointDestinationConfiguration'),
+    AmazonOpenSearchServerlessDestinationConfiguration: botocoreShape(
+      'AmazonOpenSearchServerlessDestinationConfiguration',
+    ),
     SnowflakeDestinationConfiguration: opaque,
     IcebergDestinationConfiguration: opaque,
     MSKSourceConfiguration: opaque,
@@ -249,12 +254,12 @@ export const UPDATE_DESTINATION_INPUT: ShapeSpec = {
     DestinationId: DESTINATION_ID,
     S3DestinationUpdate: S3_DESTINATION_UPDATE,
     ExtendedS3DestinationUpdate: EXTENDED_S3_DESTINATION_UPDATE,
-    RedshiftDestinationUpdate: opaque,
-    ElasticsearchDestinationUpdate: opaque,
-    AmazonopensearchserviceDestinationUpdate: opaque,
+    RedshiftDestinationUpdate: botocoreShape('RedshiftDestinationUpdate'),
+    ElasticsearchDestinationUpdate: botocoreShape('ElasticsearchDestinationUpdate'),
+    AmazonopensearchserviceDestinationUpdate: botocoreShape('AmazonopensearchserviceDestinationUpdate'),
     SplunkDestinationUpdate: opaque,
-    HttpEndpointDestinationUpdate: opaque,
-    AmazonOpenSearchServerlessDestinationUpdate: opaque,
+    HttpEndpointDestinationUpdate: botocoreShape('HttpEndpointDestinationUpdate'),
+    AmazonOpenSearchServerlessDestinationUpdate: botocoreShape('AmazonOpenSearchServerlessDestinationUpdate'),
     SnowflakeDestinationUpdate: opaque,
     IcebergDestinationUpdate: opaque,
   },

@@ -19,6 +19,8 @@ export type ShapeSpec =
       enumDisplay?: readonly string[];
     }
   | { kind: 'integer'; min?: number; max?: number }
+  | { kind: 'number'; min?: number; max?: number }
+  | { kind: 'map'; key: ShapeSpec; value: ShapeSpec; min?: number; max?: number }
   | { kind: 'boolean' }
   | { kind: 'structure'; name: string; members: Record<string, ShapeSpec>; required?: readonly string[] }
   | { kind: 'list'; member: ShapeSpec; min?: number; max?: number }
@@ -99,6 +101,35 @@ export function collectShapeProblems(
         violation(problems, value, path, `Member must have value greater than or equal to ${spec.min}`);
       if (spec.max !== undefined && value > spec.max)
         violation(problems, value, path, `Member must have value less than or equal to ${spec.max}`);
+      return problems;
+    }
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        typeError('a number');
+        return problems;
+      }
+      if (spec.min !== undefined && value < spec.min)
+        violation(problems, value, path, `Member must have value greater than or equal to ${spec.min}`);
+      if (spec.max !== undefined && value > spec.max)
+        violation(problems, value, path, `Member must have value less than or equal to ${spec.max}`);
+      return problems;
+    }
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        typeError('a map');
+        return problems;
+      }
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (spec.min !== undefined && entries.length < spec.min)
+        violation(problems, value, path, `Member must have length greater than or equal to ${spec.min}`);
+      if (spec.max !== undefined && entries.length > spec.max)
+        violation(problems, value, path, `Member must have length less than or equal to ${spec.max}`);
+      for (const [key, entry] of entries) {
+        collectShapeProblems(key, spec.key, `${path}.${key}.key`, problems);
+        if (entry === null || entry === undefined)
+          violation(problems, entry, `${path}.${key}.value`, 'Member must not be null');
+        else collectShapeProblems(entry, spec.value, `${path}.${key}.value`, problems);
+      }
       return problems;
     }
     case 'boolean':

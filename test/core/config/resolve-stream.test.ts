@@ -230,7 +230,20 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
   it('says clearly that other destination families are not supported yet', () => {
     expect(
       errorOf(() =>
-        create({ DeliveryStreamName: 's', RedshiftDestinationConfiguration: { ClusterJDBCURL: 'x' } }),
+        create({
+          DeliveryStreamName: 's',
+          RedshiftDestinationConfiguration: {
+            RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+            ClusterJDBCURL: 'jdbc:postgresql://127.0.0.1:5432/dev',
+            CopyCommand: { DataTableName: 'events' },
+            Username: 'loader',
+            Password: 'secret-password',
+            S3Configuration: {
+              RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+              BucketARN: 'arn:aws:s3:::b',
+            },
+          },
+        }),
       ),
     ).toEqual({
       type: 'InvalidArgumentException',
