@@ -94,6 +94,7 @@ export interface CopyRequest {
   /** The pieces of the statement, for loaders that cannot run Redshift's COPY dialect themselves. */
   table: string;
   columns: readonly string[] | undefined;
+  /** CopyOptions as the statement carries them (GZIP added when the objects are compressed). */
   copyOptions: string;
   manifest: { bucket: string; key: string; url: string };
 }

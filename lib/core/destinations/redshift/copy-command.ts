@@ -24,14 +24,22 @@ export function sqlString(value: string): string {
  * can only fail. A trailing ';' in CopyOptions (the API doc's own example has one) is kept at the very end.
  */
 export function buildCopyCommand(input: CopyCommandInput): string {
-  let options = input.copyOptions.trim();
-  const semicolon = options.endsWith(';');
-  if (semicolon) options = options.replace(/;+\s*$/, '').trimEnd();
-  if (input.compressed && !hasGzipOption(options)) options = options === '' ? 'GZIP' : `${options} GZIP`;
+  const semicolon = input.copyOptions.trim().endsWith(';');
+  const options = effectiveCopyOptions(input.copyOptions, input.compressed);
   const columns = input.dataTableColumns?.trim() ? ` (${input.dataTableColumns.trim()})` : '';
   const credentials = sqlString(`aws_iam_role=${input.roleArn}`);
   const tail = options === '' ? '' : ` ${options}`;
   return `COPY ${input.dataTableName}${columns} FROM ${sqlString(input.manifestUrl)} CREDENTIALS ${credentials} MANIFEST${tail}${semicolon ? ';' : ''}`;
+}
+
+/** CopyOptions as the COPY runs them: without a trailing ';', with GZIP when the objects are compressed. */
+export function effectiveCopyOptions(copyOptions: string, compressed: boolean): string {
+  const options = copyOptions
+    .trim()
+    .replace(/;+\s*$/, '')
+    .trimEnd();
+  if (!compressed || hasGzipOption(options)) return options;
+  return options === '' ? 'GZIP' : `${options} GZIP`;
 }
 
 /** DataTableColumns as a list of column names (quotes removed), or undefined when none are configured. */

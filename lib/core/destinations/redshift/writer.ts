@@ -12,7 +12,7 @@ import type {
 import { type RetryPorts, runAttempts } from '../retry-driver.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import type { RedshiftSettings } from './config.ts';
-import { buildCopyCommand, columnList } from './copy-command.ts';
+import { buildCopyCommand, columnList, effectiveCopyOptions } from './copy-command.ts';
 import { redshiftErrorOf } from './error-codes.ts';
 import { manifestBody, manifestKeys, manifestOf, s3Url } from './manifest.ts';
 
@@ -112,7 +112,7 @@ export function createRedshiftWriter(settings: RedshiftSettings, deps: RedshiftW
       }),
       table: settings.dataTableName,
       columns: columnList(settings.dataTableColumns),
-      copyOptions: settings.copyOptions,
+      copyOptions: effectiveCopyOptions(settings.copyOptions, settings.compressionFormat === 'GZIP'),
       manifest: { bucket: settings.bucket, key: manifestKey, url: manifestUrl },
     };
     const plan: RedshiftBatchPlan = { object, manifestKey, errorManifestKey, copy };
