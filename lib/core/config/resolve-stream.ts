@@ -192,9 +192,12 @@ function resolveS3(config: S3DestinationConfiguration): ResolvedS3Destination {
 
 function resolveProcessors(config: ExtendedS3DestinationConfiguration): ResolvedProcessor[] {
   if (config.ProcessingConfiguration?.Enabled !== true) return [];
-  return (config.ProcessingConfiguration.Processors ?? [])
-    .filter((processor) => processor.Type === 'AppendDelimiterToRecord')
-    .map(() => ({ type: 'AppendDelimiterToRecord' as const }));
+  return (config.ProcessingConfiguration.Processors ?? []).map((processor) => ({
+    type: processor.Type,
+    parameters: Object.fromEntries(
+      (processor.Parameters ?? []).map((p) => [p.ParameterName, p.ParameterValue] as const),
+    ),
+  }));
 }
 
 export function extendedS3Of(stored: StoredStream): ExtendedS3DestinationConfiguration {

@@ -1,3 +1,5 @@
+import type { ProcessorType } from './shapes.ts';
+
 /**
  * The resolved form of a delivery stream: Firehose's CreateDeliveryStream input after defaults are
  * applied and every rule is checked (see resolve-stream.ts). The runtime only ever sees this type.
@@ -14,7 +16,11 @@ export interface ResolvedBufferingHints {
   intervalSeconds: number;
 }
 
-export type ResolvedProcessor = { type: 'AppendDelimiterToRecord' };
+/** A processor as configured: its type and its parameters by name (the stages apply their own defaults). */
+export interface ResolvedProcessor {
+  type: ProcessorType;
+  parameters: Readonly<Record<string, string>>;
+}
 
 /** A plain S3 destination: the shape shared by the primary destination and the S3 backup. */
 export interface ResolvedS3Destination {

@@ -97,7 +97,7 @@ describe('toResolvedStream', () => {
       kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:alias/s3',
       fileExtension: '.json.gz',
       customTimeZone: 'Asia/Tokyo',
-      processors: [{ type: 'AppendDelimiterToRecord' }],
+      processors: [{ type: 'AppendDelimiterToRecord', parameters: {} }],
       s3BackupMode: 'Enabled',
       backup: {
         bucketArn: 'arn:aws:s3:::backup-bucket',
