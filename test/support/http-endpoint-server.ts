@@ -77,6 +77,11 @@ export class HttpEndpointServer {
     this.script.push(...answers);
   }
 
+  /** Forgets answers not yet given. */
+  clearResponses(): void {
+    this.script.length = 0;
+  }
+
   /** Every record stored, once per request ID, in arrival order. */
   storedRecords(): Buffer[] {
     return [...this.stored.values()].flat();
