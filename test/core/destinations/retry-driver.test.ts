@@ -36,7 +36,10 @@ function ports(clock: FakeClock, jitter = 0.5) {
     sleeps,
     clock,
     jitter: () => jitter,
-    sleep: async (ms: number) => (sleeps.push(ms), clock.advance(ms)),
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      clock.advance(ms);
+    },
   };
 }
 
