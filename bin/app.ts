@@ -1,10 +1,19 @@
 /**
- * The CDK app (`cdk.json` → `npx tsx bin/app.ts`). The AWS runtime's constructs and Lambda handlers are not
- * built yet (see the project's AWS-runtime issue); until then this app refuses to synthesize rather than
- * deploying an empty stack that would look like a working pipeline.
+ * The CDK app (`cdk.json` → `npx tsx bin/app.ts`): Sluice's example stack, one delivery stream per destination
+ * type, checked with cdk-nag's AwsSolutions pack. Synthesizes offline: esbuild bundles the Lambdas locally and
+ * nothing is looked up (the environment is explicit).
  */
-process.stderr.write(
-  'sluice: the AWS runtime (CDK constructs and Lambda handlers) is not available yet; ' +
-    'use the local runtime (`npm start`) for now.\n',
-);
-process.exit(1);
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { SluiceExampleStack } from '../lib/cdk/example-stack.ts';
+
+const app = new App();
+const stack = new SluiceExampleStack(app, 'SluiceExample', {
+  env: {
+    account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
+    region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
+  },
+});
+void stack;
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

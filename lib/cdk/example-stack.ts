@@ -1,0 +1,143 @@
+import { ArnFormat, CfnOutput, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { Compression } from './common.ts';
+import { DeliveryStream } from './delivery-stream.ts';
+import { StreamEncryption } from './encryption.ts';
+import { HttpCompression, HttpEndpoint } from './http-endpoint.ts';
+import { acknowledge, IAM5, nagResource } from './nag.ts';
+import { OpenSearchDomain } from './opensearch.ts';
+import { AppendDelimiterToRecordProcessor } from './processors.ts';
+import { RedshiftTable } from './redshift.ts';
+import { S3Bucket } from './s3-bucket.ts';
+
+/**
+ * The example app's stack: one delivery stream per destination type behind one ingest endpoint. The S3 stream
+ * runs end to end today; the others deploy their config and wait for their writers (docs/aws.md).
+ */
+export class SluiceExampleStack extends Stack {
+  readonly clicks: DeliveryStream;
+  readonly archive: DeliveryStream;
+  readonly webhook: DeliveryStream;
+  readonly search: DeliveryStream;
+  readonly warehouse: DeliveryStream;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+    const bucket = new s3.Bucket(this, 'DataLake', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    });
+
+    // Default hints (5 MiB / 300 s): the direct path, one object per event source mapping batch.
+    this.clicks = new DeliveryStream(this, 'Clicks', {
+      deliveryStreamName: 'clicks',
+      destination: new S3Bucket(bucket, {
+        compression: Compression.GZIP,
+        dataOutputPrefix: 'clicks/!{timestamp:yyyy/MM/dd}/',
+        errorOutputPrefix: 'clicks-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
+        processors: [new AppendDelimiterToRecordProcessor()],
+      }),
+    });
+    // Firehose's largest hints (128 MiB / 900 s): the staged path, with a source-record backup and a CMK.
+    this.archive = new DeliveryStream(this, 'Archive', {
+      deliveryStreamName: 'archive',
+      encryption: StreamEncryption.customerManagedKey(),
+      destination: new S3Bucket(bucket, {
+        compression: Compression.ZIP,
+        bufferingInterval: Duration.seconds(900),
+        bufferingSize: Size.mebibytes(128),
+        dataOutputPrefix: 'archive/',
+        s3Backup: { bucket, dataOutputPrefix: 'archive-source/' },
+      }),
+    });
+
+    const webhookSecret = new secretsmanager.Secret(this, 'WebhookKey', {
+      description: 'Access key of the example HTTP endpoint',
+    });
+    this.webhook = new DeliveryStream(this, 'Webhook', {
+      deliveryStreamName: 'webhook',
+      destination: new HttpEndpoint({
+        endpointConfig: {
+          url: 'https://collector.example.com/firehose',
+          name: 'collector',
+          secret: webhookSecret,
+        },
+        requestCompression: HttpCompression.GZIP,
+        bufferingHints: { interval: Duration.seconds(60), size: Size.mebibytes(1) },
+        s3Backup: { bucket, dataOutputPrefix: 'webhook-failed/' },
+      }),
+    });
+
+    const domain = opensearch.Domain.fromDomainEndpoint(
+      this,
+      'Domain',
+      'https://search-logs-abcdefghijklmnop.us-east-1.es.amazonaws.com',
+    );
+    this.search = new DeliveryStream(this, 'Search', {
+      deliveryStreamName: 'search',
+      destination: new OpenSearchDomain(domain, {
+        indexName: 'logs',
+        s3Backup: { bucket, dataOutputPrefix: 'search-failed/' },
+      }),
+    });
+
+    const redshiftCredentials = new secretsmanager.Secret(this, 'RedshiftCredentials', {
+      description: 'Example Redshift user (username/password)',
+      generateSecretString: { secretStringTemplate: '{"username":"sluice"}', generateStringKey: 'password' },
+    });
+    const copyRole = new iam.Role(this, 'RedshiftCopyRole', {
+      assumedBy: new iam.ServicePrincipal('redshift.amazonaws.com'),
+    });
+    this.warehouse = new DeliveryStream(this, 'Warehouse', {
+      deliveryStreamName: 'warehouse',
+      destination: new RedshiftTable({
+        jdbcUrl: 'jdbc:redshift://warehouse.abc123xyz789.us-east-1.redshift.amazonaws.com:5439/dev',
+        dataApiResourceArn: this.formatArn({
+          service: 'redshift',
+          resource: 'cluster',
+          resourceName: 'warehouse',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+        tableName: 'events',
+        copyOptions: "json 'auto' gzip",
+        credentials: redshiftCredentials,
+        copyRole,
+        intermediateBucket: bucket,
+        intermediateS3: { dataOutputPrefix: 'redshift-staging/', compression: Compression.GZIP },
+      }),
+    });
+
+    const producers = new iam.Role(this, 'Producers', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Assumed by applications that put records to the Sluice endpoint',
+    });
+    this.clicks.grantPutRecords(producers);
+    acknowledge(
+      producers,
+      [IAM5(`Resource::${nagResource(this, this.clicks.endpoint.api.arnForExecuteApi('POST', '/'))}`)],
+      'Invoke on POST / in any stage: the API has only its $default stage.',
+    );
+    acknowledge(
+      bucket,
+      ['AwsSolutions-S1'],
+      'Example data lake; enable server access logs to a log bucket in a real deployment.',
+    );
+    acknowledge(
+      webhookSecret,
+      ['AwsSolutions-SMG4'],
+      'An API key issued by the HTTP endpoint; it is rotated by its issuer, not by a rotation Lambda.',
+    );
+    acknowledge(
+      redshiftCredentials,
+      ['AwsSolutions-SMG4'],
+      'Example credentials; attach a rotation schedule for the cluster in a real deployment.',
+    );
+    new CfnOutput(this, 'EndpointUrl', { value: this.clicks.endpoint.url });
+    new CfnOutput(this, 'ProducerRoleArn', { value: producers.roleArn });
+  }
+}
