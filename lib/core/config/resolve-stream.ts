@@ -221,6 +221,10 @@ export function toResolvedStream(
     fileExtension: config.FileExtension ? config.FileExtension : undefined,
     customTimeZone: config.CustomTimeZone ? config.CustomTimeZone : 'UTC',
     processors: resolveProcessors(config),
+    dataFormatConversion:
+      config.DataFormatConversionConfiguration && config.DataFormatConversionConfiguration.Enabled !== false
+        ? config.DataFormatConversionConfiguration
+        : undefined,
     s3BackupMode: backupMode,
     backup:
       backupMode === 'Enabled' && config.S3BackupConfiguration

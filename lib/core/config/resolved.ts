@@ -1,4 +1,4 @@
-import type { ProcessorType } from './shapes.ts';
+import type { DataFormatConversionConfiguration, ProcessorType } from './shapes.ts';
 
 /**
  * The resolved form of a delivery stream: Firehose's CreateDeliveryStream input after defaults are
@@ -44,6 +44,8 @@ export interface ResolvedExtendedS3Destination extends ResolvedS3Destination {
   /** IANA zone for prefix and key timestamps; 'UTC' by default (spec §3.1). */
   customTimeZone: string;
   processors: ResolvedProcessor[];
+  /** DataFormatConversionConfiguration as configured, when Enabled (resolved by lib/core/parquet at delivery). */
+  dataFormatConversion: DataFormatConversionConfiguration | undefined;
   s3BackupMode: 'Disabled' | 'Enabled';
   /** Present exactly when s3BackupMode is Enabled. */
   backup: ResolvedS3Destination | undefined;
