@@ -3,7 +3,15 @@
  * Shapes and member names follow botocore's `DeliveryStreamDescription`; timestamps are JSON 1.1
  * timestamps, i.e. epoch seconds (fractions allowed).
  */
-import { DESTINATION_ID, extendedS3Of, type StoredStream, streamArn } from './resolve-stream.ts';
+import type { HttpEndpointDestinationShape } from '../destinations/http-endpoint/config.ts';
+import { HTTP_ENDPOINT_DEFAULT_RETRY_SECONDS } from '../destinations/http-endpoint/config.ts';
+import {
+  DESTINATION_ID,
+  extendedS3Of,
+  httpEndpointOf,
+  type StoredStream,
+  streamArn,
+} from './resolve-stream.ts';
 import type { S3DestinationConfiguration } from './shapes.ts';
 
 export type DeliveryStreamDescription = Record<string, unknown>;
@@ -34,14 +42,41 @@ function describeS3(config: S3DestinationConfiguration): Record<string, unknown>
   return description;
 }
 
-export function describeStream(
-  stored: StoredStream,
-  ctx: { region: string; accountId: string },
-): DeliveryStreamDescription {
-  const input = stored.input;
-  const type = input.DeliveryStreamType ?? 'DirectPut';
-  const config = extendedS3Of(stored);
+/**
+ * HttpEndpointDestinationDescription (botocore shape) with defaults. The AccessKey is sensitive in the model and
+ * never described, as on AWS.
+ */
+function describeHttpEndpoint(config: HttpEndpointDestinationShape): Record<string, unknown> {
+  const endpoint = config.EndpointConfiguration ?? {};
+  const description: Record<string, unknown> = {
+    EndpointConfiguration: {
+      Url: endpoint.Url,
+      ...(endpoint.Name !== undefined ? { Name: endpoint.Name } : {}),
+    },
+    BufferingHints: {
+      SizeInMBs: config.BufferingHints?.SizeInMBs ?? 5,
+      IntervalInSeconds: config.BufferingHints?.IntervalInSeconds ?? 300,
+    },
+    CloudWatchLoggingOptions: { Enabled: false },
+    RequestConfiguration: {
+      ContentEncoding: config.RequestConfiguration?.ContentEncoding ?? 'NONE',
+      CommonAttributes: clone(config.RequestConfiguration?.CommonAttributes ?? []),
+    },
+    RetryOptions: {
+      DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? HTTP_ENDPOINT_DEFAULT_RETRY_SECONDS,
+    },
+    S3BackupMode: config.S3BackupMode ?? 'FailedDataOnly',
+    S3DestinationDescription: describeS3(config.S3Configuration as S3DestinationConfiguration),
+  };
+  const extra = config as { CloudWatchLoggingOptions?: unknown; RoleARN?: string };
+  if (extra.CloudWatchLoggingOptions)
+    description.CloudWatchLoggingOptions = clone(extra.CloudWatchLoggingOptions);
+  if (extra.RoleARN !== undefined) description.RoleARN = extra.RoleARN;
+  return description;
+}
 
+function describeS3Destinations(stored: StoredStream): Record<string, unknown> {
+  const config = extendedS3Of(stored);
   const extended: Record<string, unknown> = describeS3(config);
   if (config.ProcessingConfiguration !== undefined) {
     extended.ProcessingConfiguration = clone(config.ProcessingConfiguration);
@@ -65,6 +100,25 @@ export function describeStream(
   }
   if (config.FileExtension !== undefined) extended.FileExtension = config.FileExtension;
   if (config.CustomTimeZone !== undefined) extended.CustomTimeZone = config.CustomTimeZone;
+
+  return {
+    DestinationId: DESTINATION_ID,
+    // AWS returns the legacy S3 description alongside the extended one for every S3 stream (§1.6).
+    S3DestinationDescription: describeS3(config),
+    ExtendedS3DestinationDescription: extended,
+  };
+}
+
+export function describeStream(
+  stored: StoredStream,
+  ctx: { region: string; accountId: string },
+): DeliveryStreamDescription {
+  const input = stored.input;
+  const type = input.DeliveryStreamType ?? 'DirectPut';
+  const http = httpEndpointOf(stored);
+  const destination = http
+    ? { DestinationId: DESTINATION_ID, HttpEndpointDestinationDescription: describeHttpEndpoint(http) }
+    : describeS3Destinations(stored);
 
   const description: DeliveryStreamDescription = {
     DeliveryStreamName: input.DeliveryStreamName,
@@ -103,14 +157,7 @@ export function describeStream(
         : {},
     };
   }
-  description.Destinations = [
-    {
-      DestinationId: DESTINATION_ID,
-      // AWS returns the legacy S3 description alongside the extended one for every S3 stream (§1.6).
-      S3DestinationDescription: describeS3(config),
-      ExtendedS3DestinationDescription: extended,
-    },
-  ];
+  description.Destinations = [destination];
   description.HasMoreDestinations = false;
   return description;
 }

@@ -4,10 +4,16 @@
  * structural ValidationException listing every violation, then one InvalidArgumentException
  * listing every semantic problem.
  */
-import { bounded, FirehoseApiError } from '../errors.ts';
+import {
+  checkHttpEndpointDestination,
+  type HttpEndpointDestinationShape,
+  resolveHttpEndpointSettings,
+} from '../destinations/http-endpoint/config.ts';
+import { bounded, FirehoseApiError, validationException } from '../errors.ts';
 import {
   bucketFromArn,
   checkExtendedS3Destination,
+  checkS3Destination,
   isKmsKeyArn,
   unsupportedFeatureMessage,
 } from './check-s3-destination.ts';
@@ -144,10 +150,10 @@ export function validateCreateInput(raw: unknown): CreateDeliveryStreamInput {
     problems.push('Exactly one destination configuration is supported for a Firehose');
   }
   for (const member of destinations) {
-    if (member !== 'ExtendedS3DestinationConfiguration' && member !== 'S3DestinationConfiguration') {
+    if (!SUPPORTED_DESTINATIONS.has(member)) {
       problems.push(
         unsupportedFeatureMessage(
-          `the ${member.replace(/Configuration$/, '')} (only S3 destinations are available)`,
+          `the ${member.replace(/Configuration$/, '')} (S3 and HTTP endpoint destinations are available)`,
         ),
       );
     }
@@ -158,8 +164,34 @@ export function validateCreateInput(raw: unknown): CreateDeliveryStreamInput {
   if (destinations.length === 1 && normalized.ExtendedS3DestinationConfiguration !== undefined) {
     problems.push(...checkExtendedS3Destination(normalized.ExtendedS3DestinationConfiguration));
   }
+  if (destinations.length === 1 && normalized.HttpEndpointDestinationConfiguration !== undefined) {
+    problems.push(
+      ...checkHttpEndpoint(normalized.HttpEndpointDestinationConfiguration as HttpEndpointDestinationShape),
+    );
+  }
   if (problems.length > 0) throw new FirehoseApiError('InvalidArgumentException', problems.join('; '));
   return normalized;
+}
+
+const SUPPORTED_DESTINATIONS = new Set<string>([
+  'ExtendedS3DestinationConfiguration',
+  'S3DestinationConfiguration',
+  'HttpEndpointDestinationConfiguration',
+]);
+
+/** §10.1 rules (lib/core/destinations) plus the S3 rules for its S3Configuration (error output and backup). */
+function checkHttpEndpoint(config: HttpEndpointDestinationShape): string[] {
+  const where = 'HttpEndpointDestinationConfiguration';
+  const { violations, invalidArguments } = checkHttpEndpointDestination(config);
+  if (violations.length > 0) throw validationException(violations);
+  const problems = [...invalidArguments];
+  const s3 = config.S3Configuration as S3DestinationConfiguration | undefined;
+  if (s3) problems.push(...checkS3Destination(s3, `${where}.S3Configuration`, 'S3'));
+  const processing = (config as { ProcessingConfiguration?: { Enabled?: boolean } }).ProcessingConfiguration;
+  if (processing?.Enabled === true) {
+    problems.push(unsupportedFeatureMessage('processors on an HTTP endpoint destination'));
+  }
+  return problems;
 }
 
 export function resolveCreateInput(input: unknown, ctx: StreamContext): StoredStream {
@@ -210,10 +242,48 @@ export function extendedS3Of(stored: StoredStream): ExtendedS3DestinationConfigu
   return config;
 }
 
+/** The stored HTTP endpoint configuration, when the stream has one. */
+export function httpEndpointOf(stored: StoredStream): HttpEndpointDestinationShape | undefined {
+  return stored.input.HttpEndpointDestinationConfiguration as HttpEndpointDestinationShape | undefined;
+}
+
+function toResolvedHttpEndpointStream(
+  stored: StoredStream,
+  http: HttpEndpointDestinationShape,
+  ctx: { region: string; accountId: string },
+): ResolvedStream {
+  const settings = resolveHttpEndpointSettings(http);
+  const s3 = resolveS3(http.S3Configuration as S3DestinationConfiguration);
+  return {
+    name: stored.input.DeliveryStreamName,
+    arn: streamArn(ctx, stored.input.DeliveryStreamName),
+    type: stored.input.DeliveryStreamType ?? 'DirectPut',
+    versionId: stored.versionId,
+    destinationId: DESTINATION_ID,
+    createTimestampMs: stored.createTimestampMs,
+    lastUpdateTimestampMs: stored.lastUpdateTimestampMs,
+    // Buffering follows the endpoint's hints (§2.1); the S3Configuration only says where failures and backups go.
+    destination: {
+      ...s3,
+      bufferingHints: settings.bufferingHints,
+      fileExtension: undefined,
+      customTimeZone: 'UTC',
+      processors: [],
+      dataFormatConversion: undefined,
+      s3BackupMode: 'Disabled',
+      backup: undefined,
+    },
+    httpEndpoint: settings,
+    tags: clone(stored.tags),
+  };
+}
+
 export function toResolvedStream(
   stored: StoredStream,
   ctx: { region: string; accountId: string },
 ): ResolvedStream {
+  const http = httpEndpointOf(stored);
+  if (http) return toResolvedHttpEndpointStream(stored, http, ctx);
   const config = extendedS3Of(stored);
   const backupMode = config.S3BackupMode ?? 'Disabled';
   const destination: ResolvedExtendedS3Destination = {

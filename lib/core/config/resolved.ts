@@ -1,3 +1,4 @@
+import type { HttpEndpointSettings } from '../destinations/http-endpoint/config.ts';
 import type { DataFormatConversionConfiguration, ProcessorType } from './shapes.ts';
 
 /**
@@ -65,6 +66,12 @@ export interface ResolvedStream {
   destinationId: string;
   createTimestampMs: number;
   lastUpdateTimestampMs: number | undefined;
+  /**
+   * The S3 side of the destination: the delivery bucket of an S3 destination, or for an HTTP endpoint its
+   * S3Configuration (error output and backup), with the destination's buffering hints.
+   */
   destination: ResolvedExtendedS3Destination;
+  /** Present when the destination is an HTTP endpoint (spec §10). */
+  httpEndpoint?: HttpEndpointSettings;
   tags: Tag[];
 }

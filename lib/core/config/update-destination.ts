@@ -4,9 +4,16 @@
  */
 import { bounded, FirehoseApiError } from '../errors.ts';
 import { unsupportedFeatureMessage } from './check-s3-destination.ts';
-import { DESTINATION_ID, extendedS3Of, type StoredStream, validateCreateInput } from './resolve-stream.ts';
+import {
+  DESTINATION_ID,
+  extendedS3Of,
+  httpEndpointOf,
+  type StoredStream,
+  validateCreateInput,
+} from './resolve-stream.ts';
 import { UPDATE_DESTINATION_INPUT } from './shape-model.ts';
 import {
+  type CreateDeliveryStreamInput,
   DESTINATION_UPDATE_MEMBERS,
   type ExtendedS3DestinationConfiguration,
   type ExtendedS3DestinationUpdate,
@@ -88,6 +95,16 @@ export function applyUpdateDestination(
     );
   }
   const member = updates[0]!;
+  const http = httpEndpointOf(stored);
+  if (http || member === 'HttpEndpointDestinationUpdate') {
+    if (!http || member !== 'HttpEndpointDestinationUpdate') {
+      throw new FirehoseApiError(
+        'InvalidArgumentException',
+        unsupportedFeatureMessage('changing the destination type with UpdateDestination'),
+      );
+    }
+    return nextVersion(stored, mergeHttpEndpoint(stored, http, input.HttpEndpointDestinationUpdate), ctx);
+  }
   if (member !== 'ExtendedS3DestinationUpdate' && member !== 'S3DestinationUpdate') {
     throw new FirehoseApiError(
       'InvalidArgumentException',
@@ -120,7 +137,37 @@ export function applyUpdateDestination(
   if (problems.length > 0) throw new FirehoseApiError('InvalidArgumentException', problems.join('; '));
 
   const { Tags: _ignored, ...rest } = stored.input;
-  const candidate = { ...rest, ExtendedS3DestinationConfiguration: merged as S3DestinationConfiguration };
+  return nextVersion(
+    stored,
+    { ...rest, ExtendedS3DestinationConfiguration: merged as S3DestinationConfiguration },
+    ctx,
+  );
+}
+
+/** Same type: members merge as for S3, the S3Update into the S3Configuration (§1.9). */
+function mergeHttpEndpoint(
+  stored: StoredStream,
+  current: object,
+  update: unknown,
+): CreateDeliveryStreamInput {
+  const { S3Update, ...rest } = update as Record<string, unknown>;
+  const merged = mergeMembers(current as Record<string, unknown>, rest);
+  if (isPlainObject(S3Update)) {
+    merged.S3Configuration = mergeMembers(
+      merged.S3Configuration as Record<string, unknown> | undefined,
+      S3Update,
+    );
+  }
+  const { Tags: _ignored, ...input } = stored.input;
+  return { ...input, HttpEndpointDestinationConfiguration: merged };
+}
+
+/** Re-validates the merged input with the create rules; VersionId + 1. */
+function nextVersion(
+  stored: StoredStream,
+  candidate: CreateDeliveryStreamInput,
+  ctx: { nowMs: number },
+): StoredStream {
   const normalized = validateCreateInput(candidate);
   return {
     ...clone(stored),
