@@ -1,9 +1,15 @@
 import { StreamBuffer } from '../core/buffer/stream-buffer.ts';
 import type { ResolvedStream } from '../core/config/resolved.ts';
+import { deliveryRecordsOf, planHttpEndpointObjects } from '../core/delivery/http-endpoint-objects.ts';
 import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
-import { FirehoseApiError } from '../core/errors.ts';
+import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../core/destinations/contract.ts';
+import type { HttpEndpointSettings } from '../core/destinations/http-endpoint/config.ts';
+import { HTTP_ENDPOINT_MAX_RECORDS } from '../core/destinations/http-endpoint/request.ts';
+import { createHttpEndpointWriter } from '../core/destinations/http-endpoint/writer.ts';
+import { deliverBatch as deliverWithRetries } from '../core/destinations/retry-driver.ts';
+import { FirehoseApiError, SluiceError } from '../core/errors.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
-import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
+import type { Clock, HttpTransport, IdSource, ObjectStore } from '../core/ports.ts';
 import { lastSeqOf, type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
 import type { Logger } from './logger.ts';
@@ -20,6 +26,8 @@ export interface DeliveryStreamDeps {
   maxBufferedBytes: number;
   /** Source of jitter in [0, 1) for retry backoff. */
   jitter: () => number;
+  /** Sends HTTP endpoint deliveries (spec §10). */
+  http?: HttpTransport;
 }
 
 export interface DeliveryStreamStatus {
@@ -263,10 +271,7 @@ export class DeliveryStreamRuntime {
       if (this.closed) return false;
       let lastError: string;
       try {
-        pending ??= await planS3Objects(batch, this.stream, {
-          ids: this.deps.ids,
-          nowMs: this.deps.clock.nowMs(),
-        });
+        pending ??= await this.planBatch(batch);
         pending = await this.putAll(pending);
         if (pending.length === 0) {
           await this.log.markDone([[batch[0]!.firstSeq, lastSeqOf(batch[batch.length - 1]!)]]);
@@ -291,6 +296,74 @@ export class DeliveryStreamRuntime {
     }
   }
 
+  /**
+   * What a batch becomes in S3. For an S3 destination: its objects. For an HTTP endpoint: the batch is sent first
+   * (retried within RetryOptions by the destination's own rules, §10.4), then what is left to write is the error
+   * output of the records that failed and, with AllData, the backup. If the process stops before those objects
+   * are written, the records are still in the log and the batch is sent again (at least once, as on Firehose).
+   */
+  private async planBatch(batch: readonly RecordRun[]): Promise<PlannedObject[]> {
+    if (!this.stream.httpEndpoint) {
+      return planS3Objects(batch, this.stream, { ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
+    }
+    const result = await this.deliverToHttpEndpoint(batch, this.stream.httpEndpoint);
+    return planHttpEndpointObjects(batch, result, this.stream, {
+      ids: this.deps.ids,
+      nowMs: this.deps.clock.nowMs(),
+    });
+  }
+
+  private async deliverToHttpEndpoint(
+    batch: readonly RecordRun[],
+    settings: HttpEndpointSettings,
+  ): Promise<DeliveryResult> {
+    const transport = this.deps.http;
+    if (!transport)
+      throw new SluiceError('NoHttpTransport', 'This runtime was built without an HTTP transport.');
+    const writer = createHttpEndpointWriter(settings, {
+      transport,
+      ids: this.deps.ids,
+      clock: this.deps.clock,
+      sourceArn: this.stream.arn,
+    });
+    const ports = {
+      clock: this.deps.clock,
+      jitter: this.deps.jitter,
+      // A closing stream stops retrying; its records stay in the log for the next start.
+      sleep: async (ms: number) => {
+        await this.sleep(ms);
+        if (this.closed) throw new SluiceError('StreamClosed', `Stream ${this.name} is closing.`);
+      },
+    };
+    const records = deliveryRecordsOf(batch, this.name);
+    const delivered: DeliveryRecord[] = [];
+    const failed: FailedRecord[] = [];
+    let attempts = 0;
+    // §10.2: one request carries at most HTTP_ENDPOINT_MAX_RECORDS records.
+    for (let at = 0; at < records.length; at += HTTP_ENDPOINT_MAX_RECORDS) {
+      const result = await deliverWithRetries(
+        writer,
+        records.slice(at, at + HTTP_ENDPOINT_MAX_RECORDS),
+        ports,
+      );
+      delivered.push(...result.delivered);
+      failed.push(...result.failed);
+      attempts += result.attempts;
+      this.deps.metrics.recordAttempt(this.name, 'DeliveryToHttpEndpoint', result.failed.length === 0);
+    }
+    const bytes = delivered.reduce((sum, record) => sum + record.data.byteLength, 0);
+    this.deps.metrics.count(this.name, 'DeliveryToHttpEndpoint.Records', delivered.length);
+    this.deps.metrics.count(this.name, 'DeliveryToHttpEndpoint.Bytes', bytes);
+    if (failed.length > 0) {
+      this.deps.logger.log('warn', 'HTTP endpoint delivery failed for records; they go to the error output', {
+        stream: this.name,
+        records: failed.length,
+        errorCode: failed[0]!.errorCode,
+      });
+    }
+    return { delivered, failed, attempts };
+  }
+
   /** Puts the objects concurrently; returns the ones that failed. */
   private async putAll(objects: PlannedObject[]): Promise<PlannedObject[]> {
     this.counters.attempts++;
@@ -298,7 +371,9 @@ export class DeliveryStreamRuntime {
     const failed: PlannedObject[] = [];
     results.forEach((result, i) => {
       const object = objects[i]!;
-      this.deps.metrics.recordAttempt(this.name, object.role, result.status === 'fulfilled');
+      if (object.role !== 'ErrorOutput') {
+        this.deps.metrics.recordAttempt(this.name, object.role, result.status === 'fulfilled');
+      }
       if (result.status === 'fulfilled') {
         this.deps.metrics.count(this.name, `${object.role}.Records`, object.records);
         this.deps.metrics.count(this.name, `${object.role}.Bytes`, object.bytes);

@@ -1,5 +1,6 @@
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NodeHttpTransport } from '../adapters/http-transport.ts';
 import { replaceFileAtomically } from '../adapters/local/durable-file.ts';
 import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
 import { RandomIds } from '../adapters/local/random-ids.ts';
@@ -56,6 +57,8 @@ export class LocalRuntime {
   private readonly activations = new Set<NodeJS.Timeout>();
   private readonly settling: Promise<unknown>[] = [];
   private lock: { release(): Promise<void> } | undefined;
+  /** Shared by every HTTP endpoint destination (spec §10). */
+  private readonly http = new NodeHttpTransport();
 
   private constructor(private readonly options: LocalRuntimeOptions) {
     this.clock = options.clock ?? new SystemClock();
@@ -255,6 +258,7 @@ export class LocalRuntime {
       logger: this.options.logger,
       maxBufferedBytes: this.options.config.maxBufferedBytesPerStream,
       jitter: Math.random,
+      http: this.http,
     });
     pending.catch((error) => {
       this.options.logger.log('error', 'cannot open the write-ahead log', {

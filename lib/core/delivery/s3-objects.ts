@@ -7,7 +7,8 @@ import { compileObjectKeys } from '../s3/object-key.ts';
 
 /** One object a batch turns into: the delivered data, or the source-record backup (spec §3.5). */
 export interface PlannedObject {
-  role: 'DeliveryToS3' | 'BackupToS3';
+  /** DeliveryToS3: the delivered data; BackupToS3: source records; ErrorOutput: §4.2 documents of failed records. */
+  role: 'DeliveryToS3' | 'BackupToS3' | 'ErrorOutput';
   put: PutObjectInput;
   records: number;
   /** Bytes before compression. */
@@ -18,7 +19,7 @@ type KeyTemplates = ReturnType<typeof compileObjectKeys>;
 const compiledKeys = new WeakMap<ResolvedS3Destination, KeyTemplates>();
 
 // Prefix templates are parsed once per destination configuration, not once per object.
-function keysOf(destination: ResolvedS3Destination): KeyTemplates {
+export function keysOf(destination: ResolvedS3Destination): KeyTemplates {
   let keys = compiledKeys.get(destination);
   if (!keys) {
     keys = compileObjectKeys({
@@ -98,7 +99,7 @@ export async function planS3Objects(
 }
 
 /** Bodies go to the store as chunks (UNCOMPRESSED: the record chunks themselves), never joined into one buffer. */
-function compressToBody(
+export function compressToBody(
   codec: Codec,
   chunks: readonly Uint8Array[],
   ports: { ids: IdSource; nowMs: number },

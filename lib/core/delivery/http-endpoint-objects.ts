@@ -1,0 +1,109 @@
+import { Buffer } from 'node:buffer';
+import { codecFor } from '../compression/index.ts';
+import type { ResolvedStream } from '../config/resolved.ts';
+import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../destinations/contract.ts';
+import { HTTP_ENDPOINT_ERROR_OUTPUT_TYPE } from '../destinations/http-endpoint/writer.ts';
+import type { IdSource } from '../ports.ts';
+import { type RecordRun, recordAt } from '../records.ts';
+import { compressToBody, keysOf, type PlannedObject } from './s3-objects.ts';
+
+/**
+ * A batch as records for a destination writer. Record IDs are the stream's name and the record's position in
+ * its write-ahead log: unlike producer-facing RecordIds they survive a restart, so a batch re-sent after a crash
+ * carries the same IDs (and an HTTP receiver or OpenSearch can recognise a duplicate).
+ */
+export function deliveryRecordsOf(batch: readonly RecordRun[], streamName: string): DeliveryRecord[] {
+  const records: DeliveryRecord[] = [];
+  for (const run of batch) {
+    for (let i = 0; i < run.ends.length; i++) {
+      records.push({
+        recordId: `${streamName}.${run.firstSeq + i}`,
+        arrivalMs: run.arrivalMs,
+        data: recordAt(run, i),
+      });
+    }
+  }
+  return records;
+}
+
+/**
+ * §4.2's HTTP endpoint error document, in the documented key order. Sluice writes one for every failed record,
+ * including those of a batch the endpoint refused with 413, which §10.3 says Firehose does not back up: a
+ * record Sluice acknowledged never disappears without a trace.
+ */
+export function httpEndpointFailedDocument(failed: FailedRecord): string {
+  return JSON.stringify({
+    attemptsMade: failed.attemptsMade,
+    arrivalTimestamp: failed.record.arrivalMs,
+    errorCode: failed.errorCode,
+    errorMessage: failed.errorMessage,
+    attemptEndingTimestamp: failed.attemptEndingTimestamp,
+    rawData: Buffer.from(
+      failed.record.data.buffer,
+      failed.record.data.byteOffset,
+      failed.record.data.byteLength,
+    ).toString('base64'),
+    // The documented example ends with these two, in this order.
+    subsequenceNumber: failed.fields.subsequenceNumber,
+    dataId: failed.fields.dataId,
+  });
+}
+
+/**
+ * What is left to write once the endpoint has answered (§10, §3.5): the failed records as §4.2 documents under
+ * the S3Configuration's error prefix (`http-endpoint-failed`), and with S3BackupMode AllData every source
+ * record under its prefix. Both use the S3Configuration's compression.
+ */
+export async function planHttpEndpointObjects(
+  batch: readonly RecordRun[],
+  result: DeliveryResult,
+  stream: ResolvedStream,
+  ports: { ids: IdSource; nowMs: number },
+): Promise<PlannedObject[]> {
+  const settings = stream.httpEndpoint;
+  if (!settings) throw new Error(`Stream ${stream.name} has no HTTP endpoint destination.`);
+  const s3 = stream.destination;
+  const codec = codecFor(s3.compressionFormat);
+  const keyContext = {
+    streamName: stream.name,
+    versionId: stream.versionId,
+    instantMs: batch[0]?.arrivalMs ?? ports.nowMs,
+    timeZone: s3.customTimeZone,
+    ids: ports.ids,
+  };
+  const planned: PlannedObject[] = [];
+  if (result.failed.length > 0) {
+    const documents = Buffer.from(`${result.failed.map(httpEndpointFailedDocument).join('\n')}\n`);
+    planned.push({
+      role: 'ErrorOutput',
+      records: result.failed.length,
+      bytes: documents.byteLength,
+      put: {
+        bucket: s3.bucket,
+        key: keysOf(s3).errorKey(HTTP_ENDPOINT_ERROR_OUTPUT_TYPE, keyContext, codec.extension),
+        body: await compressToBody(codec, [documents], ports),
+        contentType: 'application/octet-stream',
+        ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+        ...(s3.kmsKeyArn ? { kmsKeyArn: s3.kmsKeyArn } : {}),
+      },
+    });
+  }
+  if (settings.s3BackupMode === 'AllData') {
+    const source = batch.map((run) => run.data);
+    const bytes = source.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    planned.push({
+      role: 'BackupToS3',
+      records: batch.reduce((sum, run) => sum + run.ends.length, 0),
+      bytes,
+      put: {
+        bucket: s3.bucket,
+        key: keysOf(s3).dataKey(keyContext, codec.extension),
+        body: await compressToBody(codec, source, ports),
+        contentType: 'application/octet-stream',
+        ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+        ...(s3.kmsKeyArn ? { kmsKeyArn: s3.kmsKeyArn } : {}),
+      },
+    });
+  }
+  return planned;
+}
