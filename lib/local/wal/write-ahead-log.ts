@@ -2,7 +2,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rm, unlink } from 'nod
 import { join } from 'node:path';
 import { syncDirectory } from '../../adapters/local/durable-file.ts';
 import { bounded, SluiceError } from '../../core/errors.ts';
-import { type PendingRun, type RecordRun, sliceRun } from '../../core/records.ts';
+import { type KinesisRecordMetadata, type PendingRun, type RecordRun, sliceRun } from '../../core/records.ts';
 import { DoneLog } from './done-log.ts';
 import { DoneRanges } from './done-ranges.ts';
 import { encodeRunHeader, LEGACY_RECORD_KIND, RUN_KIND, type SeqRange } from './frame.ts';
@@ -121,6 +121,7 @@ export class WriteAheadLog {
             arrivalMs: undone.arrivalMs,
             data: Uint8Array.from(undone.data),
             ends: undone.ends,
+            ...(undone.kinesis ? { kinesis: undone.kinesis } : {}),
           });
           pending += to - from + 1;
         }
@@ -153,7 +154,7 @@ export class WriteAheadLog {
   }
 
   /**
-   * Appends one run durably (group commit). Resolves with the run (seqs assigned) after fsync. Rejects if
+   * Appends one run durably (group commit). Resolves with the run (seqs assigned, Kinesis metadata kept) after fsync. Rejects if
    * the disk write fails — the caller then answers the producer with an error, so nothing unacknowledged is
    * ever claimed durable. The data is written as given: do not modify it until this settles.
    */
@@ -167,6 +168,16 @@ export class WriteAheadLog {
           'WalInvalidRecord',
           `A run must hold at least one record and end where its data ends (${count} records, ` +
             `${run.data.byteLength} bytes).`,
+        ),
+      );
+    }
+    if (run.kinesis !== undefined && !validKinesisMetadata(run.kinesis, count)) {
+      // Checked here, not while encoding: a bad entry must fail this append only, not its commit group.
+      return Promise.reject(
+        new SluiceError(
+          'WalInvalidRecord',
+          `A run's Kinesis metadata must have one entry per record (${count} records, ` +
+            `${run.kinesis.length} entries), strings of at most 65535 bytes and uint32 subsequence numbers.`,
         ),
       );
     }
@@ -244,7 +255,13 @@ export class WriteAheadLog {
     let seq = this.nextSeq;
     let totalBytes = 0;
     const results = pending.map((input): RecordRun => {
-      const run = { firstSeq: seq, arrivalMs: input.arrivalMs, data: input.data, ends: input.ends };
+      const run: RecordRun = {
+        firstSeq: seq,
+        arrivalMs: input.arrivalMs,
+        data: input.data,
+        ends: input.ends,
+        ...(input.kinesis ? { kinesis: input.kinesis } : {}),
+      };
       const header = encodeRunHeader(run);
       iovecs.push(header, run.data);
       totalBytes += header.byteLength + run.data.byteLength;
@@ -329,6 +346,22 @@ export class WriteAheadLog {
 
 function newSegment(dir: string, baseSeq: number): Segment {
   return { baseSeq, path: join(dir, segmentFileName(baseSeq)), bytes: 0, lastSeq: baseSeq - 1, pending: 0 };
+}
+
+function validKinesisMetadata(entries: readonly KinesisRecordMetadata[], count: number): boolean {
+  const fits = (text: string) => Buffer.byteLength(text) <= 0xffff;
+  return (
+    entries.length === count &&
+    entries.every(
+      (m) =>
+        Number.isInteger(m.subsequenceNumber) &&
+        m.subsequenceNumber >= 0 &&
+        m.subsequenceNumber <= 0xffff_ffff &&
+        fits(m.shardId) &&
+        fits(m.partitionKey) &&
+        fits(m.sequenceNumber),
+    )
+  );
 }
 
 function closedError(): SluiceError {
