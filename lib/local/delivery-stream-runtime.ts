@@ -143,7 +143,14 @@ export class DeliveryStreamRuntime {
     const held = accepted.ends.length > 0 ? this.arena.copy(accepted) : undefined;
     let run: RecordRun | undefined;
     try {
-      if (held) run = await this.log.append({ arrivalMs: records.arrivalMs, ...held.records });
+      // The arena copies bytes only; Kinesis metadata (spec §12) rides along, filtered like the records.
+      const kinesis = fits ? records.kinesis?.filter((_, i) => fits[i]) : records.kinesis;
+      if (held)
+        run = await this.log.append({
+          arrivalMs: records.arrivalMs,
+          ...held.records,
+          ...(kinesis ? { kinesis } : {}),
+        });
     } catch (cause) {
       this.arena.abandoned(held?.slab);
       // Nothing is acknowledged that is not on disk; SDKs retry this error type.
