@@ -13,6 +13,8 @@ export interface SluiceConfig {
   accountId: string;
   /** Deliver to an S3-compatible server (or AWS) instead of the embedded store under the data dir. */
   s3?: S3Settings;
+  /** Where KinesisStreamAsSource streams read their source stream (spec §12): a Kinesis-compatible server or AWS. */
+  kinesis?: KinesisSettings;
   /** With keys, every API request must be SigV4-signed by one of them (required off loopback). */
   accessKeys: Array<{ accessKeyId: string; secretAccessKey: string }>;
   /** Per-stream cap on buffered bytes before puts are throttled ("Slow down."). */
@@ -38,6 +40,15 @@ export interface S3Settings {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
+export interface KinesisSettings {
+  endpoint?: string;
+  /** Defaults to the region in the source stream's ARN. */
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Pause between GetRecords calls of an idle shard; Firehose polls about once a second (spec §12). */
+  pollIntervalMs?: number;
+}
+
 export const DEFAULT_CONFIG: SluiceConfig = {
   deliveryStreams: [],
   region: 'us-east-1',
@@ -49,7 +60,7 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   lambdaFunctions: {},
 };
 
-const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('s3', '$schema', 'description'));
+const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('s3', 'kinesis', '$schema', 'description'));
 
 export async function loadConfigFile(path: string): Promise<SluiceConfig> {
   let text: string;
@@ -115,6 +126,7 @@ export function parseConfig(json: unknown, source = 'config'): SluiceConfig {
   if (config.s3 !== undefined && (typeof config.s3 !== 'object' || config.s3 === null)) {
     problems.push('"s3" must be an object');
   }
+  if (config.kinesis !== undefined) problems.push(...checkKinesis(config.kinesis));
   problems.push(...checkGlueTables(config.glueTables), ...checkLambdaFunctions(config.lambdaFunctions));
   if (problems.length > 0) throw new SluiceError('ConfigInvalid', `${source}: ${problems.join('; ')}`);
   return config;
@@ -122,6 +134,40 @@ export function parseConfig(json: unknown, source = 'config'): SluiceConfig {
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function checkKinesis(kinesis: unknown): string[] {
+  if (!isObject(kinesis)) return ['"kinesis" must be an object'];
+  const problems: string[] = [];
+  for (const key of Object.keys(kinesis)) {
+    if (!['endpoint', 'region', 'credentials', 'pollIntervalMs'].includes(key))
+      problems.push(`unknown setting "kinesis.${key}"`);
+  }
+  if (
+    kinesis.endpoint !== undefined &&
+    (typeof kinesis.endpoint !== 'string' || !URL.canParse(kinesis.endpoint))
+  )
+    problems.push('"kinesis.endpoint" must be a URL');
+  if (
+    kinesis.region !== undefined &&
+    (typeof kinesis.region !== 'string' || !/^[a-z0-9-]+$/.test(kinesis.region))
+  )
+    problems.push('"kinesis.region" is invalid');
+  const credentials = kinesis.credentials;
+  if (
+    credentials !== undefined &&
+    !(
+      isObject(credentials) &&
+      typeof credentials.accessKeyId === 'string' &&
+      typeof credentials.secretAccessKey === 'string' &&
+      (credentials.sessionToken === undefined || typeof credentials.sessionToken === 'string')
+    )
+  )
+    problems.push('"kinesis.credentials" must be { "accessKeyId", "secretAccessKey", "sessionToken"? }');
+  const poll = kinesis.pollIntervalMs;
+  if (poll !== undefined && !(Number.isInteger(poll) && (poll as number) >= 10 && (poll as number) <= 60_000))
+    problems.push('"kinesis.pollIntervalMs" must be an integer from 10 to 60000');
+  return problems;
+}
 
 function checkGlueTables(tables: unknown): string[] {
   if (!isObject(tables))
