@@ -1,7 +1,11 @@
 import type { Telemetry } from './ports.ts';
 
 /** The destinations whose `<prefix>.Success` ratio is derived from recorded attempts (spec §11). */
-export type AttemptPrefix = 'DeliveryToS3' | 'BackupToS3' | 'DeliveryToHttpEndpoint';
+export type AttemptPrefix =
+  | 'DeliveryToS3'
+  | 'BackupToS3'
+  | 'DeliveryToHttpEndpoint'
+  | 'DeliveryToAmazonOpenSearchService';
 
 /** Per stream, per metric name: counters as totals, gauges as the last value, `*.Success` as a ratio. */
 export type MetricsSnapshot = Record<string, Record<string, number>>;

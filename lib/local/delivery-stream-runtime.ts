@@ -1,15 +1,21 @@
 import { StreamBuffer } from '../core/buffer/stream-buffer.ts';
-import type { ResolvedStream } from '../core/config/resolved.ts';
-import { deliveryRecordsOf, planHttpEndpointObjects } from '../core/delivery/http-endpoint-objects.ts';
+import type { ResolvedStream, WriterDestination } from '../core/config/resolved.ts';
 import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
-import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../core/destinations/contract.ts';
-import type { HttpEndpointSettings } from '../core/destinations/http-endpoint/config.ts';
+import { deliveryRecordsOf, planWriterObjects } from '../core/delivery/writer-objects.ts';
+import type {
+  DeliveryRecord,
+  DeliveryResult,
+  DestinationWriter,
+  FailedRecord,
+} from '../core/destinations/contract.ts';
 import { HTTP_ENDPOINT_MAX_RECORDS } from '../core/destinations/http-endpoint/request.ts';
 import { createHttpEndpointWriter } from '../core/destinations/http-endpoint/writer.ts';
+import type { OpenSearchSettings } from '../core/destinations/opensearch/config.ts';
+import { createOpenSearchWriter } from '../core/destinations/opensearch/writer.ts';
 import { deliverBatch as deliverWithRetries } from '../core/destinations/retry-driver.ts';
 import { FirehoseApiError, SluiceError } from '../core/errors.ts';
-import type { MetricsRegistry } from '../core/metrics.ts';
-import type { Clock, HttpTransport, IdSource, ObjectStore } from '../core/ports.ts';
+import type { AttemptPrefix, MetricsRegistry } from '../core/metrics.ts';
+import type { BulkIndexClient, Clock, HttpTransport, IdSource, ObjectStore } from '../core/ports.ts';
 import { lastSeqOf, type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
 import type { Logger } from './logger.ts';
@@ -28,6 +34,8 @@ export interface DeliveryStreamDeps {
   jitter: () => number;
   /** Sends HTTP endpoint deliveries (spec §10). */
   http?: HttpTransport;
+  /** The `_bulk` client for an OpenSearch destination's cluster (spec §9). */
+  bulkClient?: (settings: OpenSearchSettings) => BulkIndexClient;
 }
 
 export interface DeliveryStreamStatus {
@@ -304,35 +312,25 @@ export class DeliveryStreamRuntime {
   }
 
   /**
-   * What a batch becomes in S3. For an S3 destination: its objects. For an HTTP endpoint: the batch is sent first
-   * (retried within RetryOptions by the destination's own rules, §10.4), then what is left to write is the error
-   * output of the records that failed and, with AllData, the backup. If the process stops before those objects
-   * are written, the records are still in the log and the batch is sent again (at least once, as on Firehose).
+   * What a batch becomes in S3. For an S3 destination: its objects. For a writer destination (HTTP endpoint,
+   * OpenSearch) the batch is sent first, retried within RetryOptions by the destination's own rules (§9, §10.4);
+   * what is left to write is the error output of the records that failed and, with AllData/AllDocuments, the
+   * backup. If the process stops before those objects are written, the records are still in the log and the
+   * batch is sent again (at least once, as on Firehose; OpenSearch's document IDs make that an overwrite).
    */
   private async planBatch(batch: readonly RecordRun[]): Promise<PlannedObject[]> {
-    if (!this.stream.httpEndpoint) {
-      return planS3Objects(batch, this.stream, { ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
-    }
-    const result = await this.deliverToHttpEndpoint(batch, this.stream.httpEndpoint);
-    return planHttpEndpointObjects(batch, result, this.stream, {
-      ids: this.deps.ids,
-      nowMs: this.deps.clock.nowMs(),
-    });
+    const ports = () => ({ ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
+    const writer = this.stream.writer;
+    if (!writer) return planS3Objects(batch, this.stream, ports());
+    const result = await this.deliverWithWriter(batch, writer);
+    return planWriterObjects(batch, result, this.stream, ports());
   }
 
-  private async deliverToHttpEndpoint(
+  private async deliverWithWriter(
     batch: readonly RecordRun[],
-    settings: HttpEndpointSettings,
+    destination: WriterDestination,
   ): Promise<DeliveryResult> {
-    const transport = this.deps.http;
-    if (!transport)
-      throw new SluiceError('NoHttpTransport', 'This runtime was built without an HTTP transport.');
-    const writer = createHttpEndpointWriter(settings, {
-      transport,
-      ids: this.deps.ids,
-      clock: this.deps.clock,
-      sourceArn: this.stream.arn,
-    });
+    const { writer, metric } = this.writerFor(destination);
     const ports = {
       clock: this.deps.clock,
       jitter: this.deps.jitter,
@@ -346,7 +344,7 @@ export class DeliveryStreamRuntime {
     const delivered: DeliveryRecord[] = [];
     const failed: FailedRecord[] = [];
     let attempts = 0;
-    // §10.2: one request carries at most HTTP_ENDPOINT_MAX_RECORDS records.
+    // §10.2: one HTTP request carries at most this many records; bulk requests are kept to the same size.
     for (let at = 0; at < records.length; at += HTTP_ENDPOINT_MAX_RECORDS) {
       const result = await deliverWithRetries(
         writer,
@@ -356,19 +354,40 @@ export class DeliveryStreamRuntime {
       delivered.push(...result.delivered);
       failed.push(...result.failed);
       attempts += result.attempts;
-      this.deps.metrics.recordAttempt(this.name, 'DeliveryToHttpEndpoint', result.failed.length === 0);
+      this.deps.metrics.recordAttempt(this.name, metric, result.failed.length === 0);
     }
     const bytes = delivered.reduce((sum, record) => sum + record.data.byteLength, 0);
-    this.deps.metrics.count(this.name, 'DeliveryToHttpEndpoint.Records', delivered.length);
-    this.deps.metrics.count(this.name, 'DeliveryToHttpEndpoint.Bytes', bytes);
+    this.deps.metrics.count(this.name, `${metric}.Records`, delivered.length);
+    this.deps.metrics.count(this.name, `${metric}.Bytes`, bytes);
     if (failed.length > 0) {
-      this.deps.logger.log('warn', 'HTTP endpoint delivery failed for records; they go to the error output', {
+      this.deps.logger.log('warn', 'records failed at the destination; they go to the error output', {
         stream: this.name,
         records: failed.length,
         errorCode: failed[0]!.errorCode,
       });
     }
     return { delivered, failed, attempts };
+  }
+
+  /** The writer for the stream's current configuration (built per batch, so UpdateDestination applies at once). */
+  private writerFor(destination: WriterDestination): { writer: DestinationWriter; metric: AttemptPrefix } {
+    if (destination.kind === 'HttpEndpoint') {
+      const transport = this.deps.http;
+      if (!transport) throw new SluiceError('NoHttpTransport', 'This runtime has no HTTP transport.');
+      const writer = createHttpEndpointWriter(destination.settings, {
+        transport,
+        ids: this.deps.ids,
+        clock: this.deps.clock,
+        sourceArn: this.stream.arn,
+      });
+      return { writer, metric: 'DeliveryToHttpEndpoint' };
+    }
+    const client = this.deps.bulkClient?.(destination.settings);
+    if (!client) throw new SluiceError('NoBulkClient', 'This runtime has no OpenSearch client.');
+    return {
+      writer: createOpenSearchWriter(destination.settings, client),
+      metric: 'DeliveryToAmazonOpenSearchService',
+    };
   }
 
   /** Puts the objects concurrently; returns the ones that failed. */

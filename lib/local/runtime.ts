@@ -8,10 +8,11 @@ import { SystemClock } from '../adapters/local/system-clock.ts';
 import type { StoredStream } from '../core/config/index.ts';
 import { toResolvedStream } from '../core/config/index.ts';
 import { Catalog } from '../core/control-plane/index.ts';
+import type { OpenSearchSettings } from '../core/destinations/opensearch/config.ts';
 import { FirehoseApiError, SluiceError } from '../core/errors.ts';
 import { parsePutRecord, parsePutRecordBatch } from '../core/ingest/put-records.ts';
 import { MetricsRegistry } from '../core/metrics.ts';
-import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
+import type { BulkIndexClient, Clock, IdSource, ObjectStore } from '../core/ports.ts';
 import type { SluiceConfig } from './config-file.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
@@ -59,6 +60,7 @@ export class LocalRuntime {
   private lock: { release(): Promise<void> } | undefined;
   /** Shared by every HTTP endpoint destination (spec §10). */
   private readonly http = new NodeHttpTransport();
+  private readonly bulkClients = new Map<string, BulkIndexClient>();
 
   private constructor(private readonly options: LocalRuntimeOptions) {
     this.clock = options.clock ?? new SystemClock();
@@ -214,6 +216,29 @@ export class LocalRuntime {
     return result;
   }
 
+  /**
+   * One `_bulk` client per cluster URL. Locally a cluster is reached through its ClusterEndpoint (or
+   * CollectionEndpoint) without authentication; the OpenSearch client library loads on first use.
+   */
+  private bulkClientFor(settings: OpenSearchSettings): BulkIndexClient {
+    const endpoint = settings.endpoint;
+    if (!endpoint) {
+      throw new SluiceError(
+        'OpenSearchEndpointMissing',
+        'Locally an OpenSearch destination needs ClusterEndpoint (or CollectionEndpoint) to reach a cluster; DomainARN alone names an AWS domain.',
+      );
+    }
+    let client = this.bulkClients.get(endpoint);
+    if (!client) {
+      const loading = import('../adapters/opensearch-bulk-client.ts').then(
+        ({ OpenSearchBulkClient }) => new OpenSearchBulkClient({ endpoint, auth: { kind: 'none' } }),
+      );
+      client = { bulk: async (ndjson) => (await loading).bulk(ndjson) };
+      this.bulkClients.set(endpoint, client);
+    }
+    return client;
+  }
+
   private async runtimeOf(name: string): Promise<DeliveryStreamRuntime> {
     const pending = this.streams.get(name);
     if (!pending) throw this.notFound(name);
@@ -259,6 +284,7 @@ export class LocalRuntime {
       maxBufferedBytes: this.options.config.maxBufferedBytesPerStream,
       jitter: Math.random,
       http: this.http,
+      bulkClient: (settings) => this.bulkClientFor(settings),
     });
     pending.catch((error) => {
       this.options.logger.log('error', 'cannot open the write-ahead log', {

@@ -25,11 +25,14 @@ const shapes = model.shapes as Record<string, BotocoreShape>;
 /**
  * Where the local runtime deliberately accepts more than the model. ClusterJDBCURL: the model only admits
  * Redshift host names, but locally a `jdbc:postgresql://host:port/db` URL loads into PostgreSQL (DESIGN.md).
- * HttpEndpointUrl: https only in the model; plain http is accepted here for loopback receivers (DESIGN.md), and the
- * destination checker refuses it for any other host.
+ * HttpEndpointUrl, ElasticsearchClusterEndpoint, …: https only in the model; plain http is accepted here for
+ * loopback receivers and clusters (DESIGN.md), and the destination checkers refuse it for any other host.
  */
 const LOCAL_PATTERNS: Record<string, string> = {
   HttpEndpointUrl: `${shapes.HttpEndpointUrl?.pattern}|http://.*`,
+  AmazonopensearchserviceClusterEndpoint: `${shapes.AmazonopensearchserviceClusterEndpoint?.pattern}|http:.*`,
+  ElasticsearchClusterEndpoint: `${shapes.ElasticsearchClusterEndpoint?.pattern}|http:.*`,
+  AmazonOpenSearchServerlessCollectionEndpoint: `${shapes.AmazonOpenSearchServerlessCollectionEndpoint?.pattern}|http:.*`,
   ClusterJDBCURL: `${shapes.ClusterJDBCURL?.pattern}|jdbc:postgresql://[A-Za-z0-9.\\-]+:\\d{1,5}/[a-zA-Z0-9_$-]+`,
 };
 const converted = new Map<string, ShapeSpec>();

@@ -3,15 +3,7 @@
  * Shapes and member names follow botocore's `DeliveryStreamDescription`; timestamps are JSON 1.1
  * timestamps, i.e. epoch seconds (fractions allowed).
  */
-import type { HttpEndpointDestinationShape } from '../destinations/http-endpoint/config.ts';
-import { HTTP_ENDPOINT_DEFAULT_RETRY_SECONDS } from '../destinations/http-endpoint/config.ts';
-import {
-  DESTINATION_ID,
-  extendedS3Of,
-  httpEndpointOf,
-  type StoredStream,
-  streamArn,
-} from './resolve-stream.ts';
+import { DESTINATION_ID, extendedS3Of, type StoredStream, streamArn, writerOf } from './resolve-stream.ts';
 import type { S3DestinationConfiguration } from './shapes.ts';
 
 export type DeliveryStreamDescription = Record<string, unknown>;
@@ -39,39 +31,6 @@ function describeS3(config: S3DestinationConfiguration): Record<string, unknown>
   if (config.ErrorOutputPrefix !== undefined) description.ErrorOutputPrefix = config.ErrorOutputPrefix;
   const logging = description.CloudWatchLoggingOptions as Record<string, unknown>;
   if (logging.Enabled === undefined) logging.Enabled = false;
-  return description;
-}
-
-/**
- * HttpEndpointDestinationDescription (botocore shape) with defaults. The AccessKey is sensitive in the model and
- * never described, as on AWS.
- */
-function describeHttpEndpoint(config: HttpEndpointDestinationShape): Record<string, unknown> {
-  const endpoint = config.EndpointConfiguration ?? {};
-  const description: Record<string, unknown> = {
-    EndpointConfiguration: {
-      Url: endpoint.Url,
-      ...(endpoint.Name !== undefined ? { Name: endpoint.Name } : {}),
-    },
-    BufferingHints: {
-      SizeInMBs: config.BufferingHints?.SizeInMBs ?? 5,
-      IntervalInSeconds: config.BufferingHints?.IntervalInSeconds ?? 300,
-    },
-    CloudWatchLoggingOptions: { Enabled: false },
-    RequestConfiguration: {
-      ContentEncoding: config.RequestConfiguration?.ContentEncoding ?? 'NONE',
-      CommonAttributes: clone(config.RequestConfiguration?.CommonAttributes ?? []),
-    },
-    RetryOptions: {
-      DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? HTTP_ENDPOINT_DEFAULT_RETRY_SECONDS,
-    },
-    S3BackupMode: config.S3BackupMode ?? 'FailedDataOnly',
-    S3DestinationDescription: describeS3(config.S3Configuration as S3DestinationConfiguration),
-  };
-  const extra = config as { CloudWatchLoggingOptions?: unknown; RoleARN?: string };
-  if (extra.CloudWatchLoggingOptions)
-    description.CloudWatchLoggingOptions = clone(extra.CloudWatchLoggingOptions);
-  if (extra.RoleARN !== undefined) description.RoleARN = extra.RoleARN;
   return description;
 }
 
@@ -115,9 +74,15 @@ export function describeStream(
 ): DeliveryStreamDescription {
   const input = stored.input;
   const type = input.DeliveryStreamType ?? 'DirectPut';
-  const http = httpEndpointOf(stored);
-  const destination = http
-    ? { DestinationId: DESTINATION_ID, HttpEndpointDestinationDescription: describeHttpEndpoint(http) }
+  const writer = writerOf(stored);
+  const destination = writer
+    ? {
+        DestinationId: DESTINATION_ID,
+        [writer.kind.descriptionMember]: {
+          ...writer.kind.describe(writer.config),
+          S3DestinationDescription: describeS3(writer.config.S3Configuration as S3DestinationConfiguration),
+        },
+      }
     : describeS3Destinations(stored);
 
   const description: DeliveryStreamDescription = {

@@ -4,11 +4,6 @@
  * structural ValidationException listing every violation, then one InvalidArgumentException
  * listing every semantic problem.
  */
-import {
-  checkHttpEndpointDestination,
-  type HttpEndpointDestinationShape,
-  resolveHttpEndpointSettings,
-} from '../destinations/http-endpoint/config.ts';
 import { bounded, FirehoseApiError, validationException } from '../errors.ts';
 import {
   bucketFromArn,
@@ -33,6 +28,11 @@ import {
   type S3DestinationConfiguration,
 } from './shapes.ts';
 import { assertShape } from './validate-shape.ts';
+import {
+  WRITER_DESTINATIONS,
+  type WriterDestinationKind,
+  writerDestinationOf,
+} from './writer-destinations.ts';
 
 export interface StoredStream {
   /** The create input after normalization: DeliveryStreamType filled in, deprecated S3 shape moved to ExtendedS3, no Tags. */
@@ -153,7 +153,7 @@ export function validateCreateInput(raw: unknown): CreateDeliveryStreamInput {
     if (!SUPPORTED_DESTINATIONS.has(member)) {
       problems.push(
         unsupportedFeatureMessage(
-          `the ${member.replace(/Configuration$/, '')} (S3 and HTTP endpoint destinations are available)`,
+          `the ${member.replace(/Configuration$/, '')} (S3, HTTP endpoint and OpenSearch destinations are available)`,
         ),
       );
     }
@@ -164,11 +164,11 @@ export function validateCreateInput(raw: unknown): CreateDeliveryStreamInput {
   if (destinations.length === 1 && normalized.ExtendedS3DestinationConfiguration !== undefined) {
     problems.push(...checkExtendedS3Destination(normalized.ExtendedS3DestinationConfiguration));
   }
-  if (destinations.length === 1 && normalized.HttpEndpointDestinationConfiguration !== undefined) {
-    problems.push(
-      ...checkHttpEndpoint(normalized.HttpEndpointDestinationConfiguration as HttpEndpointDestinationShape),
-    );
-  }
+  const writer =
+    destinations.length === 1
+      ? writerDestinationOf(normalized as unknown as Record<string, unknown>)
+      : undefined;
+  if (writer) problems.push(...checkWriterDestination(writer.kind, writer.config));
   if (problems.length > 0) throw new FirehoseApiError('InvalidArgumentException', problems.join('; '));
   return normalized;
 }
@@ -176,20 +176,21 @@ export function validateCreateInput(raw: unknown): CreateDeliveryStreamInput {
 const SUPPORTED_DESTINATIONS = new Set<string>([
   'ExtendedS3DestinationConfiguration',
   'S3DestinationConfiguration',
-  'HttpEndpointDestinationConfiguration',
+  ...WRITER_DESTINATIONS.map((kind) => kind.member),
 ]);
 
-/** §10.1 rules (lib/core/destinations) plus the S3 rules for its S3Configuration (error output and backup). */
-function checkHttpEndpoint(config: HttpEndpointDestinationShape): string[] {
-  const where = 'HttpEndpointDestinationConfiguration';
-  const { violations, invalidArguments } = checkHttpEndpointDestination(config);
+/** The destination's own rules (lib/core/destinations) plus the S3 rules for its S3Configuration. */
+function checkWriterDestination(kind: WriterDestinationKind, config: Record<string, unknown>): string[] {
+  const { violations, invalidArguments } = kind.check(config);
   if (violations.length > 0) throw validationException(violations);
   const problems = [...invalidArguments];
   const s3 = config.S3Configuration as S3DestinationConfiguration | undefined;
-  if (s3) problems.push(...checkS3Destination(s3, `${where}.S3Configuration`, 'S3'));
-  const processing = (config as { ProcessingConfiguration?: { Enabled?: boolean } }).ProcessingConfiguration;
+  if (s3) problems.push(...checkS3Destination(s3, `${kind.member}.S3Configuration`, 'S3'));
+  const processing = config.ProcessingConfiguration as { Enabled?: boolean } | undefined;
   if (processing?.Enabled === true) {
-    problems.push(unsupportedFeatureMessage('processors on an HTTP endpoint destination'));
+    problems.push(
+      unsupportedFeatureMessage(`processors on the ${kind.member.replace(/Configuration$/, '')}`),
+    );
   }
   return problems;
 }
@@ -242,18 +243,19 @@ export function extendedS3Of(stored: StoredStream): ExtendedS3DestinationConfigu
   return config;
 }
 
-/** The stored HTTP endpoint configuration, when the stream has one. */
-export function httpEndpointOf(stored: StoredStream): HttpEndpointDestinationShape | undefined {
-  return stored.input.HttpEndpointDestinationConfiguration as HttpEndpointDestinationShape | undefined;
+/** The stored writer destination (HTTP endpoint, OpenSearch), when the stream has one. */
+export function writerOf(stored: StoredStream) {
+  return writerDestinationOf(stored.input as unknown as Record<string, unknown>);
 }
 
-function toResolvedHttpEndpointStream(
+function toResolvedWriterStream(
   stored: StoredStream,
-  http: HttpEndpointDestinationShape,
+  kind: WriterDestinationKind,
+  config: Record<string, unknown>,
   ctx: { region: string; accountId: string },
 ): ResolvedStream {
-  const settings = resolveHttpEndpointSettings(http);
-  const s3 = resolveS3(http.S3Configuration as S3DestinationConfiguration);
+  const writer = kind.resolve(config);
+  const s3 = resolveS3(config.S3Configuration as S3DestinationConfiguration);
   return {
     name: stored.input.DeliveryStreamName,
     arn: streamArn(ctx, stored.input.DeliveryStreamName),
@@ -262,10 +264,10 @@ function toResolvedHttpEndpointStream(
     destinationId: DESTINATION_ID,
     createTimestampMs: stored.createTimestampMs,
     lastUpdateTimestampMs: stored.lastUpdateTimestampMs,
-    // Buffering follows the endpoint's hints (§2.1); the S3Configuration only says where failures and backups go.
+    // Buffering follows the destination's hints (§2.1); the S3Configuration only says where failures and backups go.
     destination: {
       ...s3,
-      bufferingHints: settings.bufferingHints,
+      bufferingHints: writer.settings.bufferingHints,
       fileExtension: undefined,
       customTimeZone: 'UTC',
       processors: [],
@@ -273,7 +275,7 @@ function toResolvedHttpEndpointStream(
       s3BackupMode: 'Disabled',
       backup: undefined,
     },
-    httpEndpoint: settings,
+    writer,
     tags: clone(stored.tags),
   };
 }
@@ -282,8 +284,8 @@ export function toResolvedStream(
   stored: StoredStream,
   ctx: { region: string; accountId: string },
 ): ResolvedStream {
-  const http = httpEndpointOf(stored);
-  if (http) return toResolvedHttpEndpointStream(stored, http, ctx);
+  const writer = writerOf(stored);
+  if (writer) return toResolvedWriterStream(stored, writer.kind, writer.config, ctx);
   const config = extendedS3Of(stored);
   const backupMode = config.S3BackupMode ?? 'Disabled';
   const destination: ResolvedExtendedS3Destination = {

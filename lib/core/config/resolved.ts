@@ -1,4 +1,5 @@
 import type { HttpEndpointSettings } from '../destinations/http-endpoint/config.ts';
+import type { OpenSearchSettings } from '../destinations/opensearch/config.ts';
 import type { DataFormatConversionConfiguration, ProcessorType } from './shapes.ts';
 
 /**
@@ -71,7 +72,12 @@ export interface ResolvedStream {
    * S3Configuration (error output and backup), with the destination's buffering hints.
    */
   destination: ResolvedExtendedS3Destination;
-  /** Present when the destination is an HTTP endpoint (spec §10). */
-  httpEndpoint?: HttpEndpointSettings;
+  /** Present when a destination writer delivers the records (HTTP endpoint §10, OpenSearch §9). */
+  writer?: WriterDestination;
   tags: Tag[];
 }
+
+/** A destination whose records a writer of lib/core/destinations delivers. */
+export type WriterDestination =
+  | { kind: 'HttpEndpoint'; settings: HttpEndpointSettings }
+  | { kind: 'OpenSearch'; settings: OpenSearchSettings };

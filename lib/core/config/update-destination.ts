@@ -7,9 +7,9 @@ import { unsupportedFeatureMessage } from './check-s3-destination.ts';
 import {
   DESTINATION_ID,
   extendedS3Of,
-  httpEndpointOf,
   type StoredStream,
   validateCreateInput,
+  writerOf,
 } from './resolve-stream.ts';
 import { UPDATE_DESTINATION_INPUT } from './shape-model.ts';
 import {
@@ -22,6 +22,7 @@ import {
   type UpdateDestinationInput,
 } from './shapes.ts';
 import { assertShape } from './validate-shape.ts';
+import { WRITER_DESTINATIONS } from './writer-destinations.ts';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -95,20 +96,28 @@ export function applyUpdateDestination(
     );
   }
   const member = updates[0]!;
-  const http = httpEndpointOf(stored);
-  if (http || member === 'HttpEndpointDestinationUpdate') {
-    if (!http || member !== 'HttpEndpointDestinationUpdate') {
+  const writer = writerOf(stored);
+  const isS3Update = member === 'ExtendedS3DestinationUpdate' || member === 'S3DestinationUpdate';
+  if (!isS3Update && !WRITER_DESTINATIONS.some((kind) => kind.updateMember === member)) {
+    throw new FirehoseApiError(
+      'InvalidArgumentException',
+      unsupportedFeatureMessage(
+        `the ${member.replace(/Update$/, '')} (S3, HTTP endpoint and OpenSearch are available)`,
+      ),
+    );
+  }
+  if (writer || !isS3Update) {
+    if (!writer || member !== writer.kind.updateMember) {
       throw new FirehoseApiError(
         'InvalidArgumentException',
         unsupportedFeatureMessage('changing the destination type with UpdateDestination'),
       );
     }
-    return nextVersion(stored, mergeHttpEndpoint(stored, http, input.HttpEndpointDestinationUpdate), ctx);
-  }
-  if (member !== 'ExtendedS3DestinationUpdate' && member !== 'S3DestinationUpdate') {
-    throw new FirehoseApiError(
-      'InvalidArgumentException',
-      unsupportedFeatureMessage(`the ${member.replace(/Update$/, '')} (only S3 destinations are available)`),
+    const update = (input as unknown as Record<string, unknown>)[member];
+    return nextVersion(
+      stored,
+      mergeWriterDestination(stored, writer.kind.member, writer.config, update),
+      ctx,
     );
   }
 
@@ -145,8 +154,9 @@ export function applyUpdateDestination(
 }
 
 /** Same type: members merge as for S3, the S3Update into the S3Configuration (§1.9). */
-function mergeHttpEndpoint(
+function mergeWriterDestination(
   stored: StoredStream,
+  member: string,
   current: object,
   update: unknown,
 ): CreateDeliveryStreamInput {
@@ -159,7 +169,7 @@ function mergeHttpEndpoint(
     );
   }
   const { Tags: _ignored, ...input } = stored.input;
-  return { ...input, HttpEndpointDestinationConfiguration: merged };
+  return { ...input, [member]: merged };
 }
 
 /** Re-validates the merged input with the create rules; VersionId + 1. */

@@ -248,7 +248,7 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     ).toEqual({
       type: 'InvalidArgumentException',
       message:
-        'Sluice does not support the RedshiftDestination (S3 and HTTP endpoint destinations are available) yet; remove it or disable it to use this configuration with Sluice.',
+        'Sluice does not support the RedshiftDestination (S3, HTTP endpoint and OpenSearch destinations are available) yet; remove it or disable it to use this configuration with Sluice.',
     });
   });
 

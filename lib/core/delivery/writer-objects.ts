@@ -3,6 +3,7 @@ import { codecFor } from '../compression/index.ts';
 import type { ResolvedStream } from '../config/resolved.ts';
 import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../destinations/contract.ts';
 import { HTTP_ENDPOINT_ERROR_OUTPUT_TYPE } from '../destinations/http-endpoint/writer.ts';
+import { OPENSEARCH_ERROR_OUTPUT_TYPE } from '../destinations/opensearch/writer.ts';
 import type { IdSource } from '../ports.ts';
 import { type RecordRun, recordAt } from '../records.ts';
 import { compressToBody, keysOf, type PlannedObject } from './s3-objects.ts';
@@ -38,30 +39,44 @@ export function httpEndpointFailedDocument(failed: FailedRecord): string {
     errorCode: failed.errorCode,
     errorMessage: failed.errorMessage,
     attemptEndingTimestamp: failed.attemptEndingTimestamp,
-    rawData: Buffer.from(
-      failed.record.data.buffer,
-      failed.record.data.byteOffset,
-      failed.record.data.byteLength,
-    ).toString('base64'),
+    rawData: base64Of(failed.record.data),
     // The documented example ends with these two, in this order.
     subsequenceNumber: failed.fields.subsequenceNumber,
     dataId: failed.fields.dataId,
   });
 }
 
+/** §4.2's OpenSearch failed-document record: es* fields, or os* for Serverless, then rawData. */
+export function openSearchFailedDocument(failed: FailedRecord): string {
+  return JSON.stringify({
+    attemptsMade: failed.attemptsMade,
+    arrivalTimestamp: failed.record.arrivalMs,
+    errorCode: failed.errorCode,
+    errorMessage: failed.errorMessage,
+    attemptEndingTimestamp: failed.attemptEndingTimestamp,
+    ...failed.fields,
+    rawData: base64Of(failed.record.data),
+  });
+}
+
+function base64Of(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+}
+
 /**
- * What is left to write once the endpoint has answered (§10, §3.5): the failed records as §4.2 documents under
- * the S3Configuration's error prefix (`http-endpoint-failed`), and with S3BackupMode AllData every source
- * record under its prefix. Both use the S3Configuration's compression.
+ * What is left to write once the destination has answered (§3.5, §9, §10): the failed records as §4.2 documents
+ * under the S3Configuration's error prefix (`http-endpoint-failed`, `AmazonOpenSearchService-failed`), and with
+ * S3BackupMode AllData / AllDocuments every source record under its prefix. Both use the S3Configuration's
+ * compression.
  */
-export async function planHttpEndpointObjects(
+export async function planWriterObjects(
   batch: readonly RecordRun[],
   result: DeliveryResult,
   stream: ResolvedStream,
   ports: { ids: IdSource; nowMs: number },
 ): Promise<PlannedObject[]> {
-  const settings = stream.httpEndpoint;
-  if (!settings) throw new Error(`Stream ${stream.name} has no HTTP endpoint destination.`);
+  const writer = stream.writer;
+  if (!writer) throw new Error(`Stream ${stream.name} has no writer destination.`);
   const s3 = stream.destination;
   const codec = codecFor(s3.compressionFormat);
   const keyContext = {
@@ -73,14 +88,19 @@ export async function planHttpEndpointObjects(
   };
   const planned: PlannedObject[] = [];
   if (result.failed.length > 0) {
-    const documents = Buffer.from(`${result.failed.map(httpEndpointFailedDocument).join('\n')}\n`);
+    const document = writer.kind === 'HttpEndpoint' ? httpEndpointFailedDocument : openSearchFailedDocument;
+    const documents = Buffer.from(`${result.failed.map(document).join('\n')}\n`);
     planned.push({
       role: 'ErrorOutput',
       records: result.failed.length,
       bytes: documents.byteLength,
       put: {
         bucket: s3.bucket,
-        key: keysOf(s3).errorKey(HTTP_ENDPOINT_ERROR_OUTPUT_TYPE, keyContext, codec.extension),
+        key: keysOf(s3).errorKey(
+          writer.kind === 'HttpEndpoint' ? HTTP_ENDPOINT_ERROR_OUTPUT_TYPE : OPENSEARCH_ERROR_OUTPUT_TYPE,
+          keyContext,
+          codec.extension,
+        ),
         body: await compressToBody(codec, [documents], ports),
         contentType: 'application/octet-stream',
         ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
@@ -88,7 +108,11 @@ export async function planHttpEndpointObjects(
       },
     });
   }
-  if (settings.s3BackupMode === 'AllData') {
+  const backupAll =
+    writer.kind === 'HttpEndpoint'
+      ? writer.settings.s3BackupMode === 'AllData'
+      : writer.settings.s3BackupMode === 'AllDocuments';
+  if (backupAll) {
     const source = batch.map((run) => run.data);
     const bytes = source.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     planned.push({

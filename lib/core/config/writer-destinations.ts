@@ -1,0 +1,137 @@
+/**
+ * Destinations delivered by a writer of lib/core/destinations (HTTP endpoint §10, OpenSearch §9) rather than as
+ * S3 objects: how each is checked, resolved, described and updated. Each has an S3Configuration for what fails
+ * (error output) and for backups; those follow the S3 rules.
+ */
+
+import type { ConfigProblems } from '../destinations/config-problems.ts';
+import {
+  checkHttpEndpointDestination,
+  HTTP_ENDPOINT_DEFAULT_RETRY_SECONDS,
+  type HttpEndpointDestinationShape,
+  resolveHttpEndpointSettings,
+} from '../destinations/http-endpoint/config.ts';
+import {
+  checkOpenSearchDestination,
+  OPENSEARCH_DEFAULT_RETRY_SECONDS,
+  type OpenSearchDestinationShape,
+  type OpenSearchFlavour,
+  resolveOpenSearchSettings,
+} from '../destinations/opensearch/config.ts';
+import type { WriterDestination } from './resolved.ts';
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export interface WriterDestinationKind {
+  /** CreateDeliveryStream member. */
+  member: string;
+  /** UpdateDestination member. */
+  updateMember: string;
+  /** DescribeDeliveryStream member of the destination description. */
+  descriptionMember: string;
+  check(config: unknown): ConfigProblems;
+  resolve(config: unknown): WriterDestination;
+  /** The description, defaults filled in, secrets left out; the S3 description is added by the caller. */
+  describe(config: unknown): Record<string, unknown>;
+}
+
+const bufferingDescription = (hints: { SizeInMBs?: number; IntervalInSeconds?: number } | undefined) => ({
+  SizeInMBs: hints?.SizeInMBs ?? 5,
+  IntervalInSeconds: hints?.IntervalInSeconds ?? 300,
+});
+
+const httpEndpoint: WriterDestinationKind = {
+  member: 'HttpEndpointDestinationConfiguration',
+  updateMember: 'HttpEndpointDestinationUpdate',
+  descriptionMember: 'HttpEndpointDestinationDescription',
+  check: (config) => checkHttpEndpointDestination(config as HttpEndpointDestinationShape),
+  resolve: (config) => ({
+    kind: 'HttpEndpoint',
+    settings: resolveHttpEndpointSettings(config as HttpEndpointDestinationShape),
+  }),
+  // The AccessKey is sensitive in the model and never described, as on AWS.
+  describe: (raw) => {
+    const config = raw as HttpEndpointDestinationShape & {
+      CloudWatchLoggingOptions?: unknown;
+      RoleARN?: string;
+    };
+    const endpoint = config.EndpointConfiguration ?? {};
+    return {
+      EndpointConfiguration: {
+        Url: endpoint.Url,
+        ...(endpoint.Name !== undefined ? { Name: endpoint.Name } : {}),
+      },
+      BufferingHints: bufferingDescription(config.BufferingHints),
+      CloudWatchLoggingOptions: config.CloudWatchLoggingOptions
+        ? clone(config.CloudWatchLoggingOptions)
+        : { Enabled: false },
+      RequestConfiguration: {
+        ContentEncoding: config.RequestConfiguration?.ContentEncoding ?? 'NONE',
+        CommonAttributes: clone(config.RequestConfiguration?.CommonAttributes ?? []),
+      },
+      ...(config.RoleARN !== undefined ? { RoleARN: config.RoleARN } : {}),
+      RetryOptions: {
+        DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? HTTP_ENDPOINT_DEFAULT_RETRY_SECONDS,
+      },
+      S3BackupMode: config.S3BackupMode ?? 'FailedDataOnly',
+    };
+  },
+};
+
+function openSearch(member: string, name: string, flavour: OpenSearchFlavour): WriterDestinationKind {
+  return {
+    member: `${name}DestinationConfiguration`,
+    updateMember: `${name}DestinationUpdate`,
+    descriptionMember: `${name}DestinationDescription`,
+    check: (config) => checkOpenSearchDestination(config as OpenSearchDestinationShape, flavour, member),
+    resolve: (config) => ({
+      kind: 'OpenSearch',
+      settings: resolveOpenSearchSettings(config as OpenSearchDestinationShape, flavour),
+    }),
+    describe: (raw) => {
+      const config = raw as OpenSearchDestinationShape & { CloudWatchLoggingOptions?: unknown };
+      const {
+        S3Configuration: _s3,
+        ProcessingConfiguration: _p,
+        ...rest
+      } = config as Record<string, unknown>;
+      return {
+        ...clone(rest),
+        ...(flavour === 'serverless' ? {} : { IndexRotationPeriod: config.IndexRotationPeriod ?? 'OneDay' }),
+        BufferingHints: bufferingDescription(config.BufferingHints),
+        RetryOptions: {
+          DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? OPENSEARCH_DEFAULT_RETRY_SECONDS,
+        },
+        S3BackupMode: config.S3BackupMode ?? 'FailedDocumentsOnly',
+        CloudWatchLoggingOptions: config.CloudWatchLoggingOptions
+          ? clone(config.CloudWatchLoggingOptions)
+          : { Enabled: false },
+        DocumentIdOptions: {
+          DefaultDocumentIdFormat: config.DocumentIdOptions?.DefaultDocumentIdFormat ?? 'FIREHOSE_DEFAULT',
+        },
+      };
+    },
+  };
+}
+
+export const WRITER_DESTINATIONS: readonly WriterDestinationKind[] = [
+  httpEndpoint,
+  openSearch('amazonopensearchserviceDestinationConfiguration', 'Amazonopensearchservice', 'opensearch'),
+  openSearch('elasticsearchDestinationConfiguration', 'Elasticsearch', 'elasticsearch'),
+  openSearch(
+    'amazonOpenSearchServerlessDestinationConfiguration',
+    'AmazonOpenSearchServerless',
+    'serverless',
+  ),
+];
+
+/** The writer destination a create input (or stored stream input) has, with its configuration. */
+export function writerDestinationOf(
+  input: Record<string, unknown>,
+): { kind: WriterDestinationKind; config: Record<string, unknown> } | undefined {
+  for (const kind of WRITER_DESTINATIONS) {
+    const config = input[kind.member];
+    if (config !== undefined) return { kind, config: config as Record<string, unknown> };
+  }
+  return undefined;
+}
