@@ -16,6 +16,8 @@ import type { BulkIndexClient, Clock, IdSource, ObjectStore } from '../core/port
 import type { SluiceConfig } from './config-file.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
+import type { KinesisSourceStatus } from './kinesis-source.ts';
+import { KinesisSources } from './kinesis-sources.ts';
 import type { Logger } from './logger.ts';
 import { type ReplayResult, replayErrorOutputs } from './replay.ts';
 
@@ -61,12 +63,20 @@ export class LocalRuntime {
   /** Shared by every HTTP endpoint destination (spec §10). */
   private readonly http = new NodeHttpTransport();
   private readonly bulkClients = new Map<string, BulkIndexClient>();
+  /** Readers of the source streams of KinesisStreamAsSource delivery streams (spec §12). */
+  private readonly kinesisSources: KinesisSources;
 
   private constructor(private readonly options: LocalRuntimeOptions) {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? new RandomIds();
     this.store = options.store ?? new FsObjectStore(join(options.dataDir, 's3'));
     this.ctx = { region: options.config.region, accountId: options.config.accountId, nowMs: 0 };
+    this.kinesisSources = new KinesisSources({
+      dataDir: options.dataDir,
+      config: options.config,
+      logger: options.logger,
+      metrics: this.metrics,
+    });
   }
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -126,11 +136,15 @@ export class LocalRuntime {
     return { complete, streams: runtimes.map((r) => r.status()) };
   }
 
-  async status(): Promise<Array<DeliveryStreamStatus & { status: string }>> {
-    const out: Array<DeliveryStreamStatus & { status: string }> = [];
+  async status(): Promise<
+    Array<DeliveryStreamStatus & { status: string; kinesisSource?: KinesisSourceStatus }>
+  > {
+    const out: Array<DeliveryStreamStatus & { status: string; kinesisSource?: KinesisSourceStatus }> = [];
     for (const stored of this.catalog.list()) {
       const runtime = await this.streams.get(stored.input.DeliveryStreamName)?.catch(() => undefined);
-      if (runtime) out.push({ ...runtime.status(), status: stored.status });
+      const kinesisSource = this.kinesisSources.status(stored.input.DeliveryStreamName);
+      if (runtime)
+        out.push({ ...runtime.status(), status: stored.status, ...(kinesisSource ? { kinesisSource } : {}) });
     }
     return out;
   }
@@ -139,6 +153,8 @@ export class LocalRuntime {
   async close(options: { flush?: boolean } = {}): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     for (const t of this.activations) clearTimeout(t);
+    // Readers stop first: what they have read must reach the logs before those close.
+    await this.kinesisSources.stopAll();
     if (options.flush) await this.flush(undefined, SHUTDOWN_FLUSH_TIMEOUT_MS).catch(() => undefined);
     const runtimes = await Promise.allSettled(this.streams.values());
     await Promise.all(runtimes.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
@@ -261,13 +277,16 @@ export class LocalRuntime {
       const pending = this.streams.get(name);
       this.streams.delete(name);
       this.metrics.removeStream(name);
-      if (pending)
-        this.settling.push(
-          pending.then(
+      // A Kinesis reader stops before the log goes, and its checkpoints go with the stream.
+      const readerRemoved = this.kinesisSources.remove(name).catch(() => undefined);
+      this.settling.push(
+        readerRemoved.then(() =>
+          pending?.then(
             (r) => r.destroy(),
             () => undefined,
           ),
-        );
+        ),
+      );
     }
   }
 
@@ -295,6 +314,7 @@ export class LocalRuntime {
       this.catalog.failCreation(name);
     });
     this.streams.set(name, pending);
+    this.kinesisSources.start(stored, pending);
   }
 
   private scheduleActivation(name: string): void {
