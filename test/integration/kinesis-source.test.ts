@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -213,5 +214,66 @@ describe('Kinesis data stream as source', () => {
     // Each stop was graceful, so every checkpoint was written after its put: nothing is read twice.
     expect(duplicates).toBe(0);
     expect([...objects.keys()].every((key) => key.startsWith('clicks/'))).toBe(true);
+  });
+
+  it('retries records refused by a full buffer until they fit, and re-reads after a lost checkpoint', async () => {
+    const arn = await createKinesisStream(kinesis.client, 'busy', 1);
+    const dataDir = join(dir.path, 'busy');
+    const busyConfig = {
+      ...config(),
+      // A few records' worth: most puts are refused with "Slow down." until deliveries drain the buffer.
+      maxBufferedBytesPerStream: 120,
+      deliveryStreams: [
+        {
+          DeliveryStreamName: 'busy',
+          DeliveryStreamType: 'KinesisStreamAsSource',
+          KinesisStreamSourceConfiguration: {
+            KinesisStreamARN: arn,
+            RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          },
+          ExtendedS3DestinationConfiguration: {
+            RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+            BucketARN: `arn:aws:s3:::${BUCKET}`,
+            BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 },
+          },
+        },
+      ],
+    };
+    const lines = Array.from({ length: 60 }, (_, i) => `busy-${String(i).padStart(3, '0')}`);
+    const delivered = async (): Promise<string[]> => {
+      const objects = await listEmbeddedObjects(dataDir, BUCKET);
+      return [...objects.values()].flatMap((body) => body.toString().split('\n').filter(Boolean));
+    };
+
+    let busy = await startSluice(busyConfig, { dataDir });
+    try {
+      await kinesis.client.send(
+        new PutRecordsCommand({
+          StreamName: 'busy',
+          Records: lines.map((line) => ({ PartitionKey: line, Data: Buffer.from(`${line}\n`) })),
+        }),
+      );
+      await waitFor('60 records delivered', async () => new Set(await delivered()).size === 60, {
+        timeoutMs: 20_000,
+      });
+      expect(busy.runtime.metrics.snapshot().busy?.ThrottledRecords).toBeGreaterThan(0);
+    } finally {
+      await busy.close();
+    }
+    expect((await delivered()).sort()).toEqual(lines);
+
+    // A crash after the log append but before the checkpoint write: the records are read, and delivered, again.
+    await rm(join(dataDir, 'streams', 'busy', 'kinesis-checkpoints.json'));
+    busy = await startSluice(busyConfig, { dataDir });
+    try {
+      await waitFor('the records read a second time', async () => (await delivered()).length === 120, {
+        timeoutMs: 20_000,
+      });
+    } finally {
+      await busy.close();
+    }
+    const again = await delivered();
+    expect(again.length - new Set(again).size).toBe(60);
+    expect([...new Set(again)].sort()).toEqual(lines);
   });
 });
