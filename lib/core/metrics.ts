@@ -5,7 +5,8 @@ export type AttemptPrefix =
   | 'DeliveryToS3'
   | 'BackupToS3'
   | 'DeliveryToHttpEndpoint'
-  | 'DeliveryToAmazonOpenSearchService';
+  | 'DeliveryToAmazonOpenSearchService'
+  | 'DeliveryToRedshift';
 
 /** Per stream, per metric name: counters as totals, gauges as the last value, `*.Success` as a ratio. */
 export type MetricsSnapshot = Record<string, Record<string, number>>;
