@@ -81,6 +81,13 @@ export function describeStream(
         [writer.kind.descriptionMember]: {
           ...writer.kind.describe(writer.config),
           S3DestinationDescription: describeS3(writer.config.S3Configuration as S3DestinationConfiguration),
+          ...(writer.config.S3BackupConfiguration !== undefined
+            ? {
+                S3BackupDescription: describeS3(
+                  writer.config.S3BackupConfiguration as S3DestinationConfiguration,
+                ),
+              }
+            : {}),
         },
       }
     : describeS3Destinations(stored);

@@ -153,7 +153,7 @@ export function validateCreateInput(raw: unknown): CreateDeliveryStreamInput {
     if (!SUPPORTED_DESTINATIONS.has(member)) {
       problems.push(
         unsupportedFeatureMessage(
-          `the ${member.replace(/Configuration$/, '')} (S3, HTTP endpoint and OpenSearch destinations are available)`,
+          `the ${member.replace(/Configuration$/, '')} (S3, HTTP endpoint, OpenSearch and Redshift destinations are available)`,
         ),
       );
     }
@@ -186,6 +186,9 @@ function checkWriterDestination(kind: WriterDestinationKind, config: Record<stri
   const problems = [...invalidArguments];
   const s3 = config.S3Configuration as S3DestinationConfiguration | undefined;
   if (s3) problems.push(...checkS3Destination(s3, `${kind.member}.S3Configuration`, 'S3'));
+  // Redshift's source-record backup (§3.5) is a full S3 destination of its own.
+  const backup = config.S3BackupConfiguration as S3DestinationConfiguration | undefined;
+  if (backup) problems.push(...checkS3Destination(backup, `${kind.member}.S3BackupConfiguration`, 'S3'));
   const processing = config.ProcessingConfiguration as { Enabled?: boolean } | undefined;
   if (processing?.Enabled === true) {
     problems.push(
@@ -243,7 +246,7 @@ export function extendedS3Of(stored: StoredStream): ExtendedS3DestinationConfigu
   return config;
 }
 
-/** The stored writer destination (HTTP endpoint, OpenSearch), when the stream has one. */
+/** The stored writer destination (HTTP endpoint, OpenSearch, Redshift), when the stream has one. */
 export function writerOf(stored: StoredStream) {
   return writerDestinationOf(stored.input as unknown as Record<string, unknown>);
 }
@@ -256,6 +259,11 @@ function toResolvedWriterStream(
 ): ResolvedStream {
   const writer = kind.resolve(config);
   const s3 = resolveS3(config.S3Configuration as S3DestinationConfiguration);
+  const backupConfig = config.S3BackupConfiguration as S3DestinationConfiguration | undefined;
+  const backup =
+    writer.kind === 'Redshift' && config.S3BackupMode === 'Enabled' && backupConfig
+      ? resolveS3(backupConfig)
+      : undefined;
   return {
     name: stored.input.DeliveryStreamName,
     arn: streamArn(ctx, stored.input.DeliveryStreamName),
@@ -264,16 +272,17 @@ function toResolvedWriterStream(
     destinationId: DESTINATION_ID,
     createTimestampMs: stored.createTimestampMs,
     lastUpdateTimestampMs: stored.lastUpdateTimestampMs,
-    // Buffering follows the destination's hints (§2.1); the S3Configuration only says where failures and backups go.
+    // Buffering follows the destination's hints (§2.1); the S3Configuration only says where failures and backups
+    // go. Redshift has no hints of its own: its intermediate bucket's are the stream's.
     destination: {
       ...s3,
-      bufferingHints: writer.settings.bufferingHints,
+      bufferingHints: writer.kind === 'Redshift' ? s3.bufferingHints : writer.settings.bufferingHints,
       fileExtension: undefined,
       customTimeZone: 'UTC',
       processors: [],
       dataFormatConversion: undefined,
-      s3BackupMode: 'Disabled',
-      backup: undefined,
+      s3BackupMode: backup ? 'Enabled' : 'Disabled',
+      backup,
     },
     writer,
     tags: clone(stored.tags),

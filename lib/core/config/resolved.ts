@@ -1,5 +1,6 @@
 import type { HttpEndpointSettings } from '../destinations/http-endpoint/config.ts';
 import type { OpenSearchSettings } from '../destinations/opensearch/config.ts';
+import type { RedshiftSettings } from '../destinations/redshift/config.ts';
 import type { DataFormatConversionConfiguration, ProcessorType } from './shapes.ts';
 
 /**
@@ -68,11 +69,12 @@ export interface ResolvedStream {
   createTimestampMs: number;
   lastUpdateTimestampMs: number | undefined;
   /**
-   * The S3 side of the destination: the delivery bucket of an S3 destination, or for an HTTP endpoint its
-   * S3Configuration (error output and backup), with the destination's buffering hints.
+   * The S3 side of the destination: the delivery bucket of an S3 destination; for an HTTP endpoint or OpenSearch
+   * its S3Configuration (error output and backup) with the destination's buffering hints; for Redshift its
+   * intermediate bucket with that bucket's hints, and `backup` when S3BackupMode is Enabled.
    */
   destination: ResolvedExtendedS3Destination;
-  /** Present when a destination writer delivers the records (HTTP endpoint §10, OpenSearch §9). */
+  /** Present when a destination writer delivers the records (HTTP endpoint §10, OpenSearch §9, Redshift §8). */
   writer?: WriterDestination;
   tags: Tag[];
 }
@@ -80,4 +82,5 @@ export interface ResolvedStream {
 /** A destination whose records a writer of lib/core/destinations delivers. */
 export type WriterDestination =
   | { kind: 'HttpEndpoint'; settings: HttpEndpointSettings }
-  | { kind: 'OpenSearch'; settings: OpenSearchSettings };
+  | { kind: 'OpenSearch'; settings: OpenSearchSettings }
+  | { kind: 'Redshift'; settings: RedshiftSettings };

@@ -102,7 +102,7 @@ export function applyUpdateDestination(
     throw new FirehoseApiError(
       'InvalidArgumentException',
       unsupportedFeatureMessage(
-        `the ${member.replace(/Update$/, '')} (S3, HTTP endpoint and OpenSearch are available)`,
+        `the ${member.replace(/Update$/, '')} (S3, HTTP endpoint, OpenSearch and Redshift are available)`,
       ),
     );
   }
@@ -153,20 +153,33 @@ export function applyUpdateDestination(
   );
 }
 
-/** Same type: members merge as for S3, the S3Update into the S3Configuration (§1.9). */
+/**
+ * Same type: members merge as for S3, the S3Update into the S3Configuration and (Redshift) the S3BackupUpdate
+ * into the S3BackupConfiguration (§1.9).
+ */
 function mergeWriterDestination(
   stored: StoredStream,
   member: string,
-  current: object,
+  current: Record<string, unknown>,
   update: unknown,
 ): CreateDeliveryStreamInput {
-  const { S3Update, ...rest } = update as Record<string, unknown>;
-  const merged = mergeMembers(current as Record<string, unknown>, rest);
+  const { S3Update, S3BackupUpdate, ...rest } = update as Record<string, unknown>;
+  const merged = mergeMembers(current, rest);
   if (isPlainObject(S3Update)) {
     merged.S3Configuration = mergeMembers(
       merged.S3Configuration as Record<string, unknown> | undefined,
       S3Update,
     );
+  }
+  if (isPlainObject(S3BackupUpdate)) {
+    merged.S3BackupConfiguration = mergeMembers(
+      merged.S3BackupConfiguration as Record<string, unknown> | undefined,
+      S3BackupUpdate,
+    );
+  }
+  // §3.5: Redshift's backup can be switched on later, never off (same wording as for S3).
+  if (current.S3BackupMode === 'Enabled' && merged.S3BackupMode === 'Disabled') {
+    throw new FirehoseApiError('InvalidArgumentException', 'Disabling S3 backup is not currently supported.');
   }
   const { Tags: _ignored, ...input } = stored.input;
   return { ...input, [member]: merged };

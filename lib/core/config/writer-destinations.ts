@@ -1,7 +1,7 @@
 /**
- * Destinations delivered by a writer of lib/core/destinations (HTTP endpoint §10, OpenSearch §9) rather than as
- * S3 objects: how each is checked, resolved, described and updated. Each has an S3Configuration for what fails
- * (error output) and for backups; those follow the S3 rules.
+ * Destinations delivered by a writer of lib/core/destinations (HTTP endpoint §10, OpenSearch §9, Redshift §8)
+ * rather than as S3 objects: how each is checked, resolved, described and updated. Each has an S3Configuration
+ * (error output and backups; for Redshift the intermediate bucket); those follow the S3 rules.
  */
 
 import type { ConfigProblems } from '../destinations/config-problems.ts';
@@ -18,6 +18,13 @@ import {
   type OpenSearchFlavour,
   resolveOpenSearchSettings,
 } from '../destinations/opensearch/config.ts';
+import {
+  checkRedshiftDestination,
+  REDSHIFT_DEFAULT_RETRY_SECONDS,
+  type RedshiftDestinationShape,
+  resolveRedshiftSettings,
+} from '../destinations/redshift/config.ts';
+import { bucketFromArn } from './check-s3-destination.ts';
 import type { WriterDestination } from './resolved.ts';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -114,8 +121,67 @@ function openSearch(member: string, name: string, flavour: OpenSearchFlavour): W
   };
 }
 
+/**
+ * Redshift (§8). The Password is sensitive and never described; Username is (as botocore's description shape
+ * has it). S3BackupConfiguration is described as S3BackupDescription by the caller, like the S3Configuration.
+ */
+const redshift: WriterDestinationKind = {
+  member: 'RedshiftDestinationConfiguration',
+  updateMember: 'RedshiftDestinationUpdate',
+  descriptionMember: 'RedshiftDestinationDescription',
+  check: (config) => {
+    const problems = checkRedshiftDestination(config as RedshiftDestinationShape);
+    const backup = config as { S3BackupMode?: string; S3BackupConfiguration?: unknown };
+    // §3.5: Enabled backs the source records up to their own bucket, so that bucket must be named.
+    if (backup.S3BackupMode === 'Enabled' && backup.S3BackupConfiguration === undefined) {
+      problems.invalidArguments.push(
+        'S3BackupConfiguration is required when the Redshift destination has S3BackupMode Enabled.',
+      );
+    }
+    return problems;
+  },
+  resolve: (raw) => {
+    const config = raw as RedshiftDestinationShape;
+    return {
+      kind: 'Redshift',
+      settings: resolveRedshiftSettings(config, bucketFromArn(config.S3Configuration?.BucketARN ?? '') ?? ''),
+    };
+  },
+  describe: (raw) => {
+    const config = raw as RedshiftDestinationShape & {
+      CloudWatchLoggingOptions?: unknown;
+      ProcessingConfiguration?: unknown;
+    };
+    const copy = config.CopyCommand ?? {};
+    return {
+      RoleARN: config.RoleARN,
+      ClusterJDBCURL: config.ClusterJDBCURL,
+      CopyCommand: {
+        DataTableName: copy.DataTableName,
+        ...(copy.DataTableColumns !== undefined ? { DataTableColumns: copy.DataTableColumns } : {}),
+        CopyOptions: copy.CopyOptions ?? '',
+      },
+      ...(config.Username !== undefined ? { Username: config.Username } : {}),
+      RetryOptions: {
+        DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? REDSHIFT_DEFAULT_RETRY_SECONDS,
+      },
+      ...(config.ProcessingConfiguration !== undefined
+        ? { ProcessingConfiguration: clone(config.ProcessingConfiguration) }
+        : {}),
+      S3BackupMode: config.S3BackupMode ?? 'Disabled',
+      CloudWatchLoggingOptions: config.CloudWatchLoggingOptions
+        ? clone(config.CloudWatchLoggingOptions)
+        : { Enabled: false },
+      ...(config.SecretsManagerConfiguration !== undefined
+        ? { SecretsManagerConfiguration: clone(config.SecretsManagerConfiguration) }
+        : {}),
+    };
+  },
+};
+
 export const WRITER_DESTINATIONS: readonly WriterDestinationKind[] = [
   httpEndpoint,
+  redshift,
   openSearch('amazonopensearchserviceDestinationConfiguration', 'Amazonopensearchservice', 'opensearch'),
   openSearch('elasticsearchDestinationConfiguration', 'Elasticsearch', 'elasticsearch'),
   openSearch(
