@@ -121,7 +121,11 @@ export function resolveOpenSearchSettings(
     domainArn: config.DomainARN,
     indexName: config.IndexName ?? '',
     typeName: config.TypeName ? config.TypeName : undefined,
-    indexRotationPeriod: (config.IndexRotationPeriod as IndexRotationPeriod | undefined) ?? 'OneDay',
+    // The Serverless shape has no IndexRotationPeriod: a collection's index is never rotated.
+    indexRotationPeriod:
+      flavour === 'serverless'
+        ? 'NoRotation'
+        : ((config.IndexRotationPeriod as IndexRotationPeriod | undefined) ?? 'OneDay'),
     documentIdFormat:
       config.DocumentIdOptions?.DefaultDocumentIdFormat === 'NO_DOCUMENT_ID'
         ? 'NO_DOCUMENT_ID'
