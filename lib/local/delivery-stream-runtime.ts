@@ -1,28 +1,21 @@
 import { StreamBuffer } from '../core/buffer/stream-buffer.ts';
 import type { ResolvedStream, WriterDestination } from '../core/config/resolved.ts';
 import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
-import { deliveryRecordsOf, planWriterObjects } from '../core/delivery/writer-objects.ts';
-import type {
-  DeliveryRecord,
-  DeliveryResult,
-  DestinationWriter,
-  FailedRecord,
-} from '../core/destinations/contract.ts';
+import { deliveryRecordsOf, planRedshiftBackup, planWriterObjects } from '../core/delivery/writer-objects.ts';
+import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../core/destinations/contract.ts';
 import { HTTP_ENDPOINT_MAX_RECORDS } from '../core/destinations/http-endpoint/request.ts';
-import { createHttpEndpointWriter } from '../core/destinations/http-endpoint/writer.ts';
-import type { OpenSearchSettings } from '../core/destinations/opensearch/config.ts';
-import { createOpenSearchWriter } from '../core/destinations/opensearch/writer.ts';
-import { deliverBatch as deliverWithRetries } from '../core/destinations/retry-driver.ts';
+import { deliverBatch as deliverWithRetries, type RetryPorts } from '../core/destinations/retry-driver.ts';
 import { FirehoseApiError, SluiceError } from '../core/errors.ts';
-import type { AttemptPrefix, MetricsRegistry } from '../core/metrics.ts';
-import type { BulkIndexClient, Clock, HttpTransport, IdSource, ObjectStore } from '../core/ports.ts';
+import type { MetricsRegistry } from '../core/metrics.ts';
+import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
 import { lastSeqOf, type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
+import { type BuiltWriter, buildDestinationWriter, type DestinationPorts } from './destination-writer.ts';
 import type { Logger } from './logger.ts';
 import { RunArena } from './run-arena.ts';
 import { WriteAheadLog } from './wal/index.ts';
 
-export interface DeliveryStreamDeps {
+export interface DeliveryStreamDeps extends DestinationPorts {
   clock: Clock;
   ids: IdSource;
   store: ObjectStore;
@@ -32,10 +25,6 @@ export interface DeliveryStreamDeps {
   maxBufferedBytes: number;
   /** Source of jitter in [0, 1) for retry backoff. */
   jitter: () => number;
-  /** Sends HTTP endpoint deliveries (spec §10). */
-  http?: HttpTransport;
-  /** The `_bulk` client for an OpenSearch destination's cluster (spec §9). */
-  bulkClient?: (settings: OpenSearchSettings) => BulkIndexClient;
 }
 
 export interface DeliveryStreamStatus {
@@ -96,6 +85,8 @@ export class DeliveryStreamRuntime {
   private lastPutError = '';
   /** RecordIds only need to be unique: a random prefix per open and the record's seq. */
   private readonly recordIdPrefix: string;
+  /** The destination writer of the current configuration (one per stream: Redshift COPYs queue in it). */
+  private writer: Promise<BuiltWriter> | undefined;
 
   private constructor(
     private stream: ResolvedStream,
@@ -135,6 +126,8 @@ export class DeliveryStreamRuntime {
   reconfigure(stream: ResolvedStream): void {
     this.stream = stream;
     this.buffer.setHints(stream.destination.bufferingHints);
+    // Batches already sending finish with the writer they started with; the next one gets a new writer.
+    this.writer = undefined;
   }
 
   /**
@@ -320,18 +313,19 @@ export class DeliveryStreamRuntime {
    */
   private async planBatch(batch: readonly RecordRun[]): Promise<PlannedObject[]> {
     const ports = () => ({ ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
-    const writer = this.stream.writer;
-    if (!writer) return planS3Objects(batch, this.stream, ports());
-    const result = await this.deliverWithWriter(batch, writer);
-    return planWriterObjects(batch, result, this.stream, ports());
+    const stream = this.stream;
+    if (!stream.writer) return planS3Objects(batch, stream, ports());
+    const built = await this.writerFor(stream.writer);
+    if (built.kind === 'Redshift') {
+      await this.deliverToRedshift(batch, built);
+      return planRedshiftBackup(batch, stream, ports());
+    }
+    const result = await this.deliverWithWriter(batch, built);
+    return planWriterObjects(batch, result, stream, ports());
   }
 
-  private async deliverWithWriter(
-    batch: readonly RecordRun[],
-    destination: WriterDestination,
-  ): Promise<DeliveryResult> {
-    const { writer, metric } = this.writerFor(destination);
-    const ports = {
+  private retryPorts(): RetryPorts {
+    return {
       clock: this.deps.clock,
       jitter: this.deps.jitter,
       // A closing stream stops retrying; its records stay in the log for the next start.
@@ -340,6 +334,14 @@ export class DeliveryStreamRuntime {
         if (this.closed) throw new SluiceError('StreamClosed', `Stream ${this.name} is closing.`);
       },
     };
+  }
+
+  private async deliverWithWriter(
+    batch: readonly RecordRun[],
+    built: Extract<BuiltWriter, { kind: 'HttpEndpoint' | 'OpenSearch' }>,
+  ): Promise<DeliveryResult> {
+    const { writer, metric } = built;
+    const ports = this.retryPorts();
     const records = deliveryRecordsOf(batch, this.name);
     const delivered: DeliveryRecord[] = [];
     const failed: FailedRecord[] = [];
@@ -369,25 +371,52 @@ export class DeliveryStreamRuntime {
     return { delivered, failed, attempts };
   }
 
-  /** The writer for the stream's current configuration (built per batch, so UpdateDestination applies at once). */
-  private writerFor(destination: WriterDestination): { writer: DestinationWriter; metric: AttemptPrefix } {
-    if (destination.kind === 'HttpEndpoint') {
-      const transport = this.deps.http;
-      if (!transport) throw new SluiceError('NoHttpTransport', 'This runtime has no HTTP transport.');
-      const writer = createHttpEndpointWriter(destination.settings, {
-        transport,
-        ids: this.deps.ids,
-        clock: this.deps.clock,
-        sourceArn: this.stream.arn,
-      });
-      return { writer, metric: 'DeliveryToHttpEndpoint' };
+  /**
+   * Redshift (§8): the writer stages the batch in the intermediate bucket, writes its manifest and COPYs it within
+   * the retry window; a batch it skips leaves its manifest under `errors/manifests/` and is done here too, since
+   * its records are in the staged object that manifest names. A staging failure throws and the whole batch is
+   * retried like a failed S3 put (newly staged: an object the failed attempt left is never loaded).
+   */
+  private async deliverToRedshift(
+    batch: readonly RecordRun[],
+    built: Extract<BuiltWriter, { kind: 'Redshift' }>,
+  ): Promise<void> {
+    const records = deliveryRecordsOf(batch, this.name);
+    const bytes = records.reduce((sum, record) => sum + record.data.byteLength, 0);
+    const result = await built.writer.deliver(records, this.retryPorts());
+    // The intermediate object is an S3 delivery in Firehose's metrics, as for an S3 destination.
+    this.deps.metrics.recordAttempt(this.name, 'DeliveryToS3', true);
+    this.deps.metrics.count(this.name, 'DeliveryToS3.Records', records.length);
+    this.deps.metrics.count(this.name, 'DeliveryToS3.Bytes', bytes);
+    this.deps.metrics.count(this.name, 'DeliveryToS3.ObjectCount', 1);
+    this.counters.deliveredObjects++;
+    this.deps.metrics.recordAttempt(this.name, built.metric, result.failed.length === 0);
+    if (result.failed.length === 0) {
+      this.deps.metrics.count(this.name, `${built.metric}.Records`, records.length);
+      this.deps.metrics.count(this.name, `${built.metric}.Bytes`, bytes);
+      return;
     }
-    const client = this.deps.bulkClient?.(destination.settings);
-    if (!client) throw new SluiceError('NoBulkClient', 'This runtime has no OpenSearch client.');
-    return {
-      writer: createOpenSearchWriter(destination.settings, client),
-      metric: 'DeliveryToAmazonOpenSearchService',
-    };
+    this.deps.metrics.count(this.name, 'Sluice.SkippedBatches', 1);
+    this.deps.logger.log('warn', 'the COPY failed until the retry window closed; the batch is skipped', {
+      stream: this.name,
+      records: records.length,
+      errorCode: result.failed[0]!.errorCode,
+      errorMessage: result.failed[0]!.errorMessage,
+      errorManifest: result.errorManifestKey,
+    });
+  }
+
+  /** The writer for the stream's current configuration, built once (and again after UpdateDestination). */
+  private writerFor(destination: WriterDestination): Promise<BuiltWriter> {
+    if (!this.writer) {
+      const building = buildDestinationWriter(this.stream, destination, this.deps);
+      this.writer = building;
+      // A writer that cannot be built (an unreachable setting) is tried again with the next attempt.
+      building.catch(() => {
+        if (this.writer === building) this.writer = undefined;
+      });
+    }
+    return this.writer;
   }
 
   /** Puts the objects concurrently; returns the ones that failed. */

@@ -1,6 +1,5 @@
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NodeHttpTransport } from '../adapters/http-transport.ts';
 import { replaceFileAtomically } from '../adapters/local/durable-file.ts';
 import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
 import { RandomIds } from '../adapters/local/random-ids.ts';
@@ -8,14 +7,14 @@ import { SystemClock } from '../adapters/local/system-clock.ts';
 import type { StoredStream } from '../core/config/index.ts';
 import { toResolvedStream } from '../core/config/index.ts';
 import { Catalog } from '../core/control-plane/index.ts';
-import type { OpenSearchSettings } from '../core/destinations/opensearch/config.ts';
 import { FirehoseApiError, SluiceError } from '../core/errors.ts';
 import { parsePutRecord, parsePutRecordBatch } from '../core/ingest/put-records.ts';
 import { MetricsRegistry } from '../core/metrics.ts';
-import type { BulkIndexClient, Clock, IdSource, ObjectStore } from '../core/ports.ts';
+import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
 import type { SluiceConfig } from './config-file.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
+import { LocalDestinationAdapters } from './destination-adapters.ts';
 import type { KinesisSourceStatus } from './kinesis-source.ts';
 import { KinesisSources } from './kinesis-sources.ts';
 import type { Logger } from './logger.ts';
@@ -60,9 +59,8 @@ export class LocalRuntime {
   private readonly activations = new Set<NodeJS.Timeout>();
   private readonly settling: Promise<unknown>[] = [];
   private lock: { release(): Promise<void> } | undefined;
-  /** Shared by every HTTP endpoint destination (spec §10). */
-  private readonly http = new NodeHttpTransport();
-  private readonly bulkClients = new Map<string, BulkIndexClient>();
+  /** HTTP transport, OpenSearch clients and PostgreSQL loaders of writer destinations (spec §8–§10). */
+  private readonly destinations: LocalDestinationAdapters;
   /** Readers of the source streams of KinesisStreamAsSource delivery streams (spec §12). */
   private readonly kinesisSources: KinesisSources;
 
@@ -70,6 +68,7 @@ export class LocalRuntime {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? new RandomIds();
     this.store = options.store ?? new FsObjectStore(join(options.dataDir, 's3'));
+    this.destinations = new LocalDestinationAdapters(this.store);
     this.ctx = { region: options.config.region, accountId: options.config.accountId, nowMs: 0 };
     this.kinesisSources = new KinesisSources({
       dataDir: options.dataDir,
@@ -232,29 +231,6 @@ export class LocalRuntime {
     return result;
   }
 
-  /**
-   * One `_bulk` client per cluster URL. Locally a cluster is reached through its ClusterEndpoint (or
-   * CollectionEndpoint) without authentication; the OpenSearch client library loads on first use.
-   */
-  private bulkClientFor(settings: OpenSearchSettings): BulkIndexClient {
-    const endpoint = settings.endpoint;
-    if (!endpoint) {
-      throw new SluiceError(
-        'OpenSearchEndpointMissing',
-        'Locally an OpenSearch destination needs ClusterEndpoint (or CollectionEndpoint) to reach a cluster; DomainARN alone names an AWS domain.',
-      );
-    }
-    let client = this.bulkClients.get(endpoint);
-    if (!client) {
-      const loading = import('../adapters/opensearch-bulk-client.ts').then(
-        ({ OpenSearchBulkClient }) => new OpenSearchBulkClient({ endpoint, auth: { kind: 'none' } }),
-      );
-      client = { bulk: async (ndjson) => (await loading).bulk(ndjson) };
-      this.bulkClients.set(endpoint, client);
-    }
-    return client;
-  }
-
   private async runtimeOf(name: string): Promise<DeliveryStreamRuntime> {
     const pending = this.streams.get(name);
     if (!pending) throw this.notFound(name);
@@ -302,8 +278,9 @@ export class LocalRuntime {
       logger: this.options.logger,
       maxBufferedBytes: this.options.config.maxBufferedBytesPerStream,
       jitter: Math.random,
-      http: this.http,
-      bulkClient: (settings) => this.bulkClientFor(settings),
+      http: this.destinations.http,
+      bulkClient: (settings) => this.destinations.bulkClient(settings),
+      redshiftSql: (settings) => this.destinations.redshiftSql(settings),
     });
     pending.catch((error) => {
       this.options.logger.log('error', 'cannot open the write-ahead log', {

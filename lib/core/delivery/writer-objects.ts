@@ -76,7 +76,9 @@ export async function planWriterObjects(
   ports: { ids: IdSource; nowMs: number },
 ): Promise<PlannedObject[]> {
   const writer = stream.writer;
-  if (!writer) throw new Error(`Stream ${stream.name} has no writer destination.`);
+  if (!writer || writer.kind === 'Redshift') {
+    throw new Error(`Stream ${stream.name} has no HTTP endpoint or OpenSearch destination.`);
+  }
   const s3 = stream.destination;
   const codec = codecFor(s3.compressionFormat);
   const keyContext = {
@@ -130,4 +132,42 @@ export async function planWriterObjects(
     });
   }
   return planned;
+}
+
+/**
+ * Redshift's source-record backup (§3.5, S3BackupMode Enabled): every record of the batch under the backup
+ * bucket's prefix with its compression, as an S3 destination's backup. The intermediate objects and manifests are
+ * the writer's own (§8 step 1); nothing else is left to write, whether the COPY succeeded or the batch was skipped.
+ */
+export async function planRedshiftBackup(
+  batch: readonly RecordRun[],
+  stream: ResolvedStream,
+  ports: { ids: IdSource; nowMs: number },
+): Promise<PlannedObject[]> {
+  const backup = stream.destination.backup;
+  if (stream.destination.s3BackupMode !== 'Enabled' || !backup) return [];
+  const codec = codecFor(backup.compressionFormat);
+  const source = batch.map((run) => run.data);
+  const keyContext = {
+    streamName: stream.name,
+    versionId: stream.versionId,
+    instantMs: batch[0]?.arrivalMs ?? ports.nowMs,
+    timeZone: 'UTC',
+    ids: ports.ids,
+  };
+  return [
+    {
+      role: 'BackupToS3',
+      records: batch.reduce((sum, run) => sum + run.ends.length, 0),
+      bytes: source.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+      put: {
+        bucket: backup.bucket,
+        key: keysOf(backup).dataKey(keyContext, codec.extension),
+        body: await compressToBody(codec, source, ports),
+        contentType: 'application/octet-stream',
+        ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+        ...(backup.kmsKeyArn ? { kmsKeyArn: backup.kmsKeyArn } : {}),
+      },
+    },
+  ];
 }
