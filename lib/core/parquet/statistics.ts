@@ -1,0 +1,109 @@
+import type { ColumnBuffer } from './column-buffer.ts';
+import { statisticBytes } from './plain.ts';
+import { PhysicalType } from './schema.ts';
+
+/** Column chunk Statistics (parquet.thrift fields min_value/max_value/null_count). */
+export interface ColumnStatistics {
+  readonly nullCount: number;
+  /** PLAIN bytes of the smallest/largest value; absent when there are none or they are not kept. */
+  readonly min?: Uint8Array;
+  readonly max?: Uint8Array;
+}
+
+/**
+ * Longer min/max strings are left out rather than stored whole: statistics are repeated in every row group's
+ * footer entry, and a reader gains little from a multi-kilobyte bound.
+ */
+const MAX_STATISTIC_BYTES = 1024;
+
+/**
+ * Statistics of a whole column chunk. Nulls here are level entries without a value (null or empty at any
+ * level), as parquet-mr counts them. NaN is left out of float bounds, as the Parquet spec asks. Strings are
+ * ordered by UTF-16 code unit, which matches the UTF-8 byte order Parquet specifies except between
+ * supplementary characters and U+E000–U+FFFF.
+ */
+export function statisticsOf(column: ColumnBuffer): ColumnStatistics {
+  const nullCount = column.levelCount - column.valueCount;
+  const n = column.valueCount;
+  if (n === 0) return { nullCount };
+  const leaf = column.leaf;
+  let min: number | bigint | string | boolean | undefined;
+  let max: number | bigint | string | boolean | undefined;
+  switch (leaf.physical) {
+    case PhysicalType.BOOLEAN: {
+      let anyTrue = false;
+      let anyFalse = false;
+      for (let i = 0; i < n; i++) {
+        if (column.bools[i]) anyTrue = true;
+        else anyFalse = true;
+      }
+      min = !anyFalse;
+      max = anyTrue;
+      break;
+    }
+    case PhysicalType.INT32:
+      [min, max] = numericBounds(column.int32, n);
+      break;
+    case PhysicalType.FLOAT:
+      [min, max] = numericBounds(column.float32, n);
+      break;
+    case PhysicalType.DOUBLE:
+      [min, max] = numericBounds(column.float64, n);
+      break;
+    case PhysicalType.INT64: {
+      let lo = column.int64[0]!;
+      let hi = lo;
+      for (let i = 1; i < n; i++) {
+        const v = column.int64[i]!;
+        if (v < lo) lo = v;
+        else if (v > hi) hi = v;
+      }
+      [min, max] = [lo, hi];
+      break;
+    }
+    case PhysicalType.BYTE_ARRAY: {
+      let lo = column.strings[0]!;
+      let hi = lo;
+      for (let i = 1; i < n; i++) {
+        const v = column.strings[i]!;
+        if (v < lo) lo = v;
+        else if (v > hi) hi = v;
+      }
+      [min, max] = [lo, hi];
+      break;
+    }
+    default: {
+      let lo = column.bigints[0]!;
+      let hi = lo;
+      for (let i = 1; i < n; i++) {
+        const v = column.bigints[i]!;
+        if (v < lo) lo = v;
+        else if (v > hi) hi = v;
+      }
+      [min, max] = [lo, hi];
+    }
+  }
+  if (min === undefined || max === undefined) return { nullCount };
+  const minBytes = statisticBytes(leaf, min);
+  const maxBytes = statisticBytes(leaf, max);
+  if (minBytes.length > MAX_STATISTIC_BYTES || maxBytes.length > MAX_STATISTIC_BYTES) return { nullCount };
+  return { nullCount, min: minBytes, max: maxBytes };
+}
+
+function numericBounds(values: Int32Array | Float32Array | Float64Array, n: number): [number?, number?] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) continue;
+    any = true;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!any) return [];
+  // The spec asks for -0.0 as a zero minimum and +0.0 as a zero maximum.
+  if (lo === 0) lo = -0;
+  if (hi === 0) hi = 0;
+  return [lo, hi];
+}
