@@ -35,6 +35,11 @@ const LOCAL_PATTERNS: Record<string, string> = {
   AmazonOpenSearchServerlessCollectionEndpoint: `${shapes.AmazonOpenSearchServerlessCollectionEndpoint?.pattern}|http:.*`,
   ClusterJDBCURL: `${shapes.ClusterJDBCURL?.pattern}|jdbc:postgresql://[A-Za-z0-9.\\-]+:\\d{1,5}/[a-zA-Z0-9_$-]+`,
 };
+/**
+ * Shapes botocore marks `sensitive` (the extracted model does not keep the flag): a violation never prints their
+ * value, as AWS's own messages do not.
+ */
+const SENSITIVE = new Set(['Password', 'Username', 'HttpEndpointAccessKey', 'HttpEndpointUrl']);
 const converted = new Map<string, ShapeSpec>();
 
 export type ModelledShape = keyof typeof model.shapes;
@@ -59,6 +64,7 @@ function convert(name: string): ShapeSpec {
         max: shape.max,
         pattern: LOCAL_PATTERNS[name] ?? shape.pattern,
         enum: shape.enum,
+        ...(SENSITIVE.has(name) ? { sensitive: true } : {}),
       };
       break;
     case 'integer':

@@ -17,6 +17,8 @@ export type ShapeSpec =
       enum?: readonly string[];
       /** Order AWS prints the enum set in, when it was observed to differ from the model's. */
       enumDisplay?: readonly string[];
+      /** A secret (a password, an access key): violations name the member but never print its value. */
+      sensitive?: boolean;
     }
   | { kind: 'integer'; min?: number; max?: number }
   | { kind: 'number'; min?: number; max?: number }
@@ -54,8 +56,15 @@ function shown(value: unknown): string {
   return value === null || value === undefined ? 'null' : `'${bounded(value, 200)}'`;
 }
 
-function violation(problems: ShapeProblems, value: unknown, path: string, constraint: string): void {
-  problems.violations.push(`Value ${shown(value)} at '${path}' failed to satisfy constraint: ${constraint}`);
+function violation(
+  problems: ShapeProblems,
+  value: unknown,
+  path: string,
+  constraint: string,
+  sensitive = false,
+): void {
+  const what = sensitive ? 'Value' : `Value ${shown(value)}`;
+  problems.violations.push(`${what} at '${path}' failed to satisfy constraint: ${constraint}`);
 }
 
 function typeName(value: unknown): string {
@@ -84,12 +93,25 @@ export function collectShapeProblems(
         violation(problems, value, path, `Member must satisfy enum value set: [${set}]`);
         return problems;
       }
+      const secret = spec.sensitive === true;
       if (spec.min !== undefined && value.length < spec.min)
-        violation(problems, value, path, `Member must have length greater than or equal to ${spec.min}`);
+        violation(
+          problems,
+          value,
+          path,
+          `Member must have length greater than or equal to ${spec.min}`,
+          secret,
+        );
       if (spec.max !== undefined && value.length > spec.max)
-        violation(problems, value, path, `Member must have length less than or equal to ${spec.max}`);
+        violation(problems, value, path, `Member must have length less than or equal to ${spec.max}`, secret);
       if (spec.pattern !== undefined && !wholeMatch(spec.pattern, value))
-        violation(problems, value, path, `Member must satisfy regular expression pattern: ${spec.pattern}`);
+        violation(
+          problems,
+          value,
+          path,
+          `Member must satisfy regular expression pattern: ${spec.pattern}`,
+          secret,
+        );
       return problems;
     }
     case 'integer': {
