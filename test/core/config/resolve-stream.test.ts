@@ -232,12 +232,10 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
       errorOf(() =>
         create({
           DeliveryStreamName: 's',
-          RedshiftDestinationConfiguration: {
-            RoleARN: 'arn:aws:iam::000000000000:role/firehose',
-            ClusterJDBCURL: 'jdbc:postgresql://127.0.0.1:5432/dev',
-            CopyCommand: { DataTableName: 'events' },
-            Username: 'loader',
-            Password: 'secret-password',
+          SplunkDestinationConfiguration: {
+            HECEndpoint: 'https://splunk.example.com:8088',
+            HECEndpointType: 'Raw',
+            HECToken: 'secret-token',
             S3Configuration: {
               RoleARN: 'arn:aws:iam::000000000000:role/firehose',
               BucketARN: 'arn:aws:s3:::b',
@@ -248,7 +246,7 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     ).toEqual({
       type: 'InvalidArgumentException',
       message:
-        'Sluice does not support the RedshiftDestination (S3, HTTP endpoint and OpenSearch destinations are available) yet; remove it or disable it to use this configuration with Sluice.',
+        'Sluice does not support the SplunkDestination (S3, HTTP endpoint, OpenSearch and Redshift destinations are available) yet; remove it or disable it to use this configuration with Sluice.',
     });
   });
 
