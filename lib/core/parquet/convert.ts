@@ -65,9 +65,10 @@ export async function convertToParquet(
       }
       bytesSinceYield += end - start;
       start = end;
+      // Row groups end between records, so a record's rows never straddle two of them.
+      if (writer.rowGroupFull()) await drive(writer.flushRowGroup());
       if (bytesSinceYield >= YIELD_EVERY_INPUT_BYTES) {
         bytesSinceYield = 0;
-        if (writer.rowGroupFull()) await drive(writer.flushRowGroup());
         await yieldToEventLoop();
       }
     }
