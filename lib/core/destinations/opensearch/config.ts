@@ -121,11 +121,10 @@ export function resolveOpenSearchSettings(
     domainArn: config.DomainARN,
     indexName: config.IndexName ?? '',
     typeName: config.TypeName ? config.TypeName : undefined,
-    // The Serverless shape has no IndexRotationPeriod: a collection's index is never rotated.
+    // The Serverless shape has no IndexRotationPeriod, so a collection's index is not rotated by default.
     indexRotationPeriod:
-      flavour === 'serverless'
-        ? 'NoRotation'
-        : ((config.IndexRotationPeriod as IndexRotationPeriod | undefined) ?? 'OneDay'),
+      (config.IndexRotationPeriod as IndexRotationPeriod | undefined) ??
+      (flavour === 'serverless' ? 'NoRotation' : 'OneDay'),
     documentIdFormat:
       config.DocumentIdOptions?.DefaultDocumentIdFormat === 'NO_DOCUMENT_ID'
         ? 'NO_DOCUMENT_ID'
