@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeStream } from '../../../lib/core/config/describe.ts';
-import { resolveCreateInput, toResolvedStream } from '../../../lib/core/config/resolve-stream.ts';
+import {
+  resolveCreateInput,
+  type StoredStream,
+  toResolvedStream,
+} from '../../../lib/core/config/resolve-stream.ts';
 import { applyUpdateDestination } from '../../../lib/core/config/update-destination.ts';
 import { BUCKET, ctx, errorOf, ROLE } from './fixtures.ts';
 
@@ -130,7 +134,7 @@ describe('Redshift destination configuration (§8)', () => {
   });
 
   it('UpdateDestination merges CopyCommand members, S3Update and S3BackupUpdate, and never switches backup off', () => {
-    const stored = { ...resolveCreateInput(input(), ctx), status: 'ACTIVE' as const };
+    const stored: StoredStream = { ...resolveCreateInput(input(), ctx), status: 'ACTIVE' };
     const update = (member: Record<string, unknown>, on = stored) =>
       applyUpdateDestination(
         on,
@@ -151,7 +155,8 @@ describe('Redshift destination configuration (§8)', () => {
       },
     });
     expect(next.versionId).toBe('2');
-    const config = (next.input as Record<string, Record<string, unknown>>).RedshiftDestinationConfiguration!;
+    const config = (next.input as unknown as Record<string, Record<string, unknown>>)
+      .RedshiftDestinationConfiguration!;
     expect(config.CopyCommand).toEqual({
       DataTableName: 'events',
       DataTableColumns: 'a,b',
