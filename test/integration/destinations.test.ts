@@ -1,3 +1,4 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import {
   CreateDeliveryStreamCommand,
@@ -44,6 +45,35 @@ function redshiftStream(
       ...extra,
     },
   } as CreateDeliveryStreamCommandInput;
+}
+
+/** A TCP relay in front of PostgreSQL that can refuse every connection for a while: the database "down". */
+async function startRelay(port: number): Promise<{ port: number; down: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const relay = {
+    port: 0,
+    down: false,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server: Server = createServer((client) => {
+    if (relay.down) return void client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  relay.port = (server.address() as { port: number }).port;
+  return relay;
 }
 
 function destinationOf(described: {
@@ -166,6 +196,39 @@ describe('HTTP endpoint, OpenSearch and Redshift destinations through the AWS SD
         'DeliveryToRedshift.Success': 0,
         'Sluice.SkippedBatches': 1,
       });
+    });
+
+    it('the database down for a while, then up: the COPY is retried within the window and nothing is lost', async () => {
+      await postgres.query('CREATE TABLE outage (usr text, n integer)');
+      const relay = await startRelay(postgres.port);
+      try {
+        await client().send(
+          new CreateDeliveryStreamCommand(
+            redshiftStream('to-rs-outage', `jdbc:postgresql://127.0.0.1:${relay.port}/postgres`, {
+              CopyCommand: { DataTableName: 'outage', CopyOptions: "JSON 'auto'" },
+              RetryOptions: { DurationInSeconds: 600 },
+            }),
+          ),
+        );
+        relay.down = true;
+        await put('to-rs-outage', ['{"usr":"a","n":1}', '{"usr":"b","n":2}']);
+        // The first COPY cannot connect; the writer waits for its next attempt (§8: every 5 minutes).
+        expect((await sluice.runtime.flush('to-rs-outage', 1000)).complete).toBe(false);
+        relay.down = false;
+        // A flush cuts the wait short, as it does for S3 retries.
+        await flush('to-rs-outage');
+        expect(await postgres.query('SELECT usr, n FROM outage ORDER BY n')).toEqual([
+          { usr: 'a', n: 1 },
+          { usr: 'b', n: 2 },
+        ]);
+        const staged = await listEmbeddedObjects(sluice.dataDir, 'rs-stage');
+        expect(
+          [...staged.keys()].some((k) => k.includes('errors/manifests/') && k.includes('to-rs-outage')),
+        ).toBe(false);
+        expect(metricsOf('to-rs-outage')).toMatchObject({ 'DeliveryToRedshift.Records': 2 });
+      } finally {
+        await relay.close();
+      }
     });
 
     it('CopyOptions PostgreSQL cannot apply stall delivery with the reason; UpdateDestination fixes it and nothing is lost', async () => {
