@@ -165,6 +165,7 @@ export function openSearchFailedDocument(
  */
 export type PartitioningFailureCode =
   | 'DynamicPartitioning.ActivePartitionsLimitExceeded'
+  | 'DynamicPartitioning.RecordDeAggregationFailed'
   | 'DynamicPartitioning.MetadataExtractionFailed'
   | 'DynamicPartitioning.PartitionKeyMissing';
 
@@ -179,7 +180,8 @@ export interface PartitioningFailure {
 
 /**
  * A record dynamic partitioning could not place (§6): over the active-partition limit (output type
- * `activePartitionExceeded`), or a query/Lambda that gave no value for a partition key. No AWS sample of this
+ * `activePartitionExceeded`), a query/Lambda that gave no value for a partition key, or a record
+ * RecordDeAggregation could not split. No AWS sample of this
  * document was found, so Sluice reuses the shape shared by Firehose's destination failure documents
  * (attemptsMade, arrivalTimestamp, errorCode, errorMessage, attemptEndingTimestamp, rawData): a consumer that
  * reads one kind of error object reads this one without a new parser. rawData is the record as it would have
@@ -192,6 +194,8 @@ export function partitioningFailedDocument(failure: PartitioningFailure): string
 export interface DecompressionFailure {
   /** The record as it arrived, still compressed: Firehose delivers it that way (§4.1 decomp-faq). */
   readonly rawData: Uint8Array;
+  /** Defaults to DECOMPRESSION_FAILED_CODE; processors.ts has a second code for non-CloudWatch payloads. */
+  readonly errorCode?: string;
   readonly errorMessage: string;
   readonly arrivalMs: number;
   readonly attemptEndingMs: number;
@@ -210,7 +214,7 @@ export function decompressionFailedDocument(failure: DecompressionFailure): stri
   return JSON.stringify({
     attemptsMade: 1,
     arrivalTimestamp: failure.arrivalMs,
-    errorCode: DECOMPRESSION_FAILED_CODE,
+    errorCode: failure.errorCode ?? DECOMPRESSION_FAILED_CODE,
     errorMessage: failure.errorMessage,
     attemptEndingTimestamp: failure.attemptEndingMs,
     rawData: rawDataOf(failure.rawData),
