@@ -1,5 +1,6 @@
 import { StreamBuffer } from '../core/buffer/stream-buffer.ts';
 import type { ResolvedStream, WriterDestination } from '../core/config/resolved.ts';
+import type { GlueTables } from '../core/delivery/parquet-objects.ts';
 import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
 import { deliveryRecordsOf, planRedshiftBackup, planWriterObjects } from '../core/delivery/writer-objects.ts';
 import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../core/destinations/contract.ts';
@@ -25,6 +26,10 @@ export interface DeliveryStreamDeps extends DestinationPorts {
   maxBufferedBytes: number;
   /** Source of jitter in [0, 1) for retry backoff. */
   jitter: () => number;
+  /** Schemas for data format conversion: the config file's `glueTables` (spec §7). */
+  glueTables?: GlueTables;
+  region?: string;
+  accountId?: string;
 }
 
 export interface DeliveryStreamStatus {
@@ -314,7 +319,14 @@ export class DeliveryStreamRuntime {
   private async planBatch(batch: readonly RecordRun[]): Promise<PlannedObject[]> {
     const ports = () => ({ ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
     const stream = this.stream;
-    if (!stream.writer) return planS3Objects(batch, stream, ports());
+    if (!stream.writer) {
+      return planS3Objects(batch, stream, {
+        ...ports(),
+        glueTables: this.deps.glueTables,
+        region: this.deps.region,
+        accountId: this.deps.accountId,
+      });
+    }
     const built = await this.writerFor(stream.writer);
     if (built.kind === 'Redshift') {
       await this.deliverToRedshift(batch, built);

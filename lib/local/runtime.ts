@@ -281,6 +281,9 @@ export class LocalRuntime {
       http: this.destinations.http,
       bulkClient: (settings) => this.destinations.bulkClient(settings),
       redshiftSql: (settings) => this.destinations.redshiftSql(settings),
+      glueTables: (database, table) => this.options.config.glueTables[`${database}.${table}`],
+      region: this.options.config.region,
+      accountId: this.options.config.accountId,
     });
     pending.catch((error) => {
       this.options.logger.log('error', 'cannot open the write-ahead log', {

@@ -4,6 +4,7 @@
  * caller joins them so a user sees every problem in one round trip.
  */
 import { bounded } from '../errors.ts';
+import { checkDataFormatConversion } from '../parquet/index.ts';
 import { checkS3Prefixes } from '../s3/prefix-rules.ts';
 import type {
   BufferingHints,
@@ -122,10 +123,18 @@ export function checkExtendedS3Destination(config: ExtendedS3DestinationConfigur
   const partitioningEnabled = config.DynamicPartitioningConfiguration?.Enabled === true;
   const problems = checkS3Destination(config, where, 'ExtendedS3', partitioningEnabled);
 
-  if (conversionEnabled)
+  if (config.DataFormatConversionConfiguration !== undefined) {
+    // §7: bounds are checked even when disabled; the destination rules (UNCOMPRESSED, ≥ 64 MiB) when enabled.
     problems.push(
-      unsupported('data format conversion (DataFormatConversionConfiguration with Enabled true)'),
+      ...checkDataFormatConversion(config.DataFormatConversionConfiguration, {
+        compressionFormat: config.CompressionFormat ?? 'UNCOMPRESSED',
+        bufferingSizeMiB: config.BufferingHints?.SizeInMBs,
+      }),
     );
+  }
+  if (conversionEnabled && partitioningEnabled) {
+    problems.push(unsupported('data format conversion together with dynamic partitioning'));
+  }
   if (partitioningEnabled)
     problems.push(unsupported('dynamic partitioning (DynamicPartitioningConfiguration with Enabled true)'));
 

@@ -312,6 +312,10 @@ export function toResolvedStream(
         ? resolveS3(config.S3BackupConfiguration)
         : undefined,
   };
+  // §7: with conversion the size hint defaults to 128 MiB instead of 5.
+  if (destination.dataFormatConversion && config.BufferingHints?.SizeInMBs === undefined) {
+    destination.bufferingHints = { ...destination.bufferingHints, sizeBytes: 128 * MIB };
+  }
   return {
     name: stored.input.DeliveryStreamName,
     arn: streamArn(ctx, stored.input.DeliveryStreamName),

@@ -4,6 +4,7 @@ import type { IdSource, PutObjectInput } from '../ports.ts';
 import { appendDelimiter } from '../processors/append-delimiter.ts';
 import { type RecordRun, recordViews } from '../records.ts';
 import { compileObjectKeys } from '../s3/object-key.ts';
+import { convertBatch, type GlueTables } from './parquet-objects.ts';
 
 /** One object a batch turns into: the delivered data, or the source-record backup (spec §3.5). */
 export interface PlannedObject {
@@ -35,10 +36,20 @@ export function keysOf(destination: ResolvedS3Destination): KeyTemplates {
  * The stage order for an S3 delivery: processors → compression → object key. Objects are planned once per
  * batch, so a retry re-sends the same keys and bodies (a retried put overwrites instead of duplicating).
  */
+export interface PlanPorts {
+  ids: IdSource;
+  nowMs: number;
+  /** Schemas for data format conversion (spec §7). */
+  glueTables?: GlueTables;
+  /** For ARNs in error documents. */
+  region?: string;
+  accountId?: string;
+}
+
 export async function planS3Objects(
   batch: readonly RecordRun[],
   stream: ResolvedStream,
-  ports: { ids: IdSource; nowMs: number },
+  ports: PlanPorts,
 ): Promise<PlannedObject[]> {
   const destination = stream.destination;
   // Without processors the runs' buffers are the object's bytes: no per-record views, no copy.
@@ -61,21 +72,25 @@ export async function planS3Objects(
   }
 
   const planned: PlannedObject[] = [];
-  const codec = codecFor(destination.compressionFormat);
-  const extension = destination.fileExtension ?? codec.extension;
-  planned.push({
-    role: 'DeliveryToS3',
-    records,
-    bytes: processed.reduce((sum, chunk) => sum + chunk.byteLength, 0),
-    put: {
-      bucket: destination.bucket,
-      key: keysOf(destination).dataKey(keyContext, extension),
-      body: await compressToBody(codec, processed, ports),
-      contentType: 'application/octet-stream',
-      ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
-      ...(destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn } : {}),
-    },
-  });
+  if (destination.dataFormatConversion) {
+    planned.push(...(await planParquetObjects(batch, stream, ports, keyContext)));
+  } else {
+    const codec = codecFor(destination.compressionFormat);
+    const extension = destination.fileExtension ?? codec.extension;
+    planned.push({
+      role: 'DeliveryToS3',
+      records,
+      bytes: processed.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+      put: {
+        bucket: destination.bucket,
+        key: keysOf(destination).dataKey(keyContext, extension),
+        body: await compressToBody(codec, processed, ports),
+        contentType: 'application/octet-stream',
+        ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+        ...(destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn } : {}),
+      },
+    });
+  }
 
   const backup = destination.backup;
   if (destination.s3BackupMode === 'Enabled' && backup) {
@@ -105,4 +120,53 @@ export function compressToBody(
   ports: { ids: IdSource; nowMs: number },
 ): Promise<readonly Uint8Array[]> {
   return codec.compress(chunks, { uuid: ports.ids.uuid(), nowMs: ports.nowMs });
+}
+
+/**
+ * With data format conversion (spec §7): one `.parquet` object (the serializer compresses, so CompressionFormat is
+ * UNCOMPRESSED) and, when records failed, their `format-conversion-failed` documents under the error prefix.
+ */
+async function planParquetObjects(
+  batch: readonly RecordRun[],
+  stream: ResolvedStream,
+  ports: PlanPorts,
+  keyContext: Parameters<KeyTemplates['dataKey']>[0],
+): Promise<PlannedObject[]> {
+  const destination = stream.destination;
+  const converted = await convertBatch(batch, stream, ports.glueTables, {
+    region: ports.region ?? 'us-east-1',
+    accountId: ports.accountId ?? '000000000000',
+    nowMs: ports.nowMs,
+  });
+  const planned: PlannedObject[] = [];
+  const kms = destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn } : {};
+  if (converted.body.length > 0) {
+    planned.push({
+      role: 'DeliveryToS3',
+      records: converted.result.convertedRecords,
+      bytes: converted.body.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+      put: {
+        bucket: destination.bucket,
+        key: keysOf(destination).dataKey(keyContext, destination.fileExtension ?? '.parquet'),
+        body: converted.body,
+        contentType: 'application/octet-stream',
+        ...kms,
+      },
+    });
+  }
+  if (converted.errorBody) {
+    planned.push({
+      role: 'ErrorOutput',
+      records: converted.result.failures.length,
+      bytes: converted.errorBody.byteLength,
+      put: {
+        bucket: destination.bucket,
+        key: keysOf(destination).errorKey('format-conversion-failed', keyContext, ''),
+        body: [converted.errorBody],
+        contentType: 'application/octet-stream',
+        ...kms,
+      },
+    });
+  }
+  return planned;
 }

@@ -1,0 +1,98 @@
+import { Buffer } from 'node:buffer';
+import type { ResolvedStream } from '../config/resolved.ts';
+import { SluiceError } from '../errors.ts';
+import {
+  type ConversionResult,
+  compileSchema,
+  conversionOptionsOf,
+  convertToParquet,
+  type ParquetSchema,
+} from '../parquet/index.ts';
+import { formatConversionFailedDocument, joinErrorDocuments } from '../processing/error-documents.ts';
+import type { RecordRun } from '../records.ts';
+
+/** A table of the Glue Data Catalog as data format conversion needs it (StorageDescriptor.Columns). */
+export interface GlueTable {
+  Columns: Array<{ Name: string; Type: string; Comment?: string }>;
+}
+
+/** Where schemas come from: the config file's `glueTables` locally, Glue's GetTable on AWS. */
+export type GlueTables = (databaseName: string, tableName: string) => GlueTable | undefined;
+
+const schemas = new WeakMap<GlueTable, ParquetSchema>();
+
+export interface ConvertedBatch {
+  /** The Parquet file's chunks; empty when no record converted. */
+  body: Uint8Array[];
+  result: ConversionResult;
+  /** §4.2 `format-conversion-failed` documents of the records that did not convert, as one object body. */
+  errorBody: Uint8Array | undefined;
+}
+
+/**
+ * Converts a batch to one Parquet file (spec §7) with the schema of the stream's Glue table. Records that do not
+ * parse or fit the schema become `format-conversion-failed` documents; the rest still convert (§7.4). A table
+ * that cannot be found fails the whole batch, which then stays in the log and is retried: the records are fine,
+ * the configuration is not (yet).
+ */
+export async function convertBatch(
+  batch: readonly RecordRun[],
+  stream: ResolvedStream,
+  glueTables: GlueTables | undefined,
+  ctx: { region: string; accountId: string; nowMs: number },
+): Promise<ConvertedBatch> {
+  const config = stream.destination.dataFormatConversion;
+  const schemaConfig = config?.SchemaConfiguration as
+    | { DatabaseName?: string; TableName?: string; CatalogId?: string; Region?: string; VersionId?: string }
+    | undefined;
+  const database = schemaConfig?.DatabaseName ?? '';
+  const tableName = schemaConfig?.TableName ?? '';
+  const table = glueTables?.(database, tableName);
+  if (!table) {
+    throw new SluiceError(
+      'GlueTableNotFound',
+      `Data format conversion of stream ${stream.name} needs the table ${database}.${tableName}; add it to "glueTables" in the config file (its Columns as Glue's StorageDescriptor has them).`,
+    );
+  }
+  let schema = schemas.get(table);
+  if (!schema) {
+    schema = compileSchema(table);
+    schemas.set(table, schema);
+  }
+  const result = await convertToParquet(batch, schema, conversionOptionsOf(config));
+  if (result.failures.length === 0) return { body: result.body, result, errorBody: undefined };
+
+  const views = recordIndex(batch);
+  const region = schemaConfig?.Region ?? ctx.region;
+  const catalogId = schemaConfig?.CatalogId ?? ctx.accountId;
+  const documents = result.failures.map((failure) => {
+    const { run, i } = views[failure.recordIndex]!;
+    const start = i === 0 ? 0 : run.ends[i - 1]!;
+    return formatConversionFailedDocument({
+      rawData: run.data.subarray(start, run.ends[i]!),
+      lastErrorCode: failure.errorCode,
+      lastErrorMessage: failure.errorMessage,
+      attemptsMade: 1,
+      arrivalMs: run.arrivalMs,
+      attemptEndingMs: ctx.nowMs,
+      // Locally the record's position in the stream's log stands in for the Kinesis sequence number.
+      sequenceNumber: String(run.firstSeq + i),
+      subSequenceNumber: 0,
+      dataCatalogTable: {
+        catalogId,
+        databaseName: database,
+        tableName,
+        region,
+        versionId: schemaConfig?.VersionId ?? 'LATEST',
+        catalogArn: `arn:aws:glue:${region}:${catalogId}:catalog`,
+      },
+    });
+  });
+  return { body: result.body, result, errorBody: Buffer.from(joinErrorDocuments(documents)) };
+}
+
+function recordIndex(batch: readonly RecordRun[]): Array<{ run: RecordRun; i: number }> {
+  const index: Array<{ run: RecordRun; i: number }> = [];
+  for (const run of batch) for (let i = 0; i < run.ends.length; i++) index.push({ run, i });
+  return index;
+}
