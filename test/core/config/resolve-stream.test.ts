@@ -338,7 +338,7 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     });
   });
 
-  it('rejects enabled format conversion, dynamic partitioning and unsupported processors', () => {
+  it('checks format conversion (§7) and rejects dynamic partitioning and unsupported processors', () => {
     const error = errorOf(() =>
       create(
         withS3({
@@ -366,7 +366,10 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     );
     expect(error.type).toBe('InvalidArgumentException');
     expect(error.message).toContain(
-      'Sluice does not support data format conversion (DataFormatConversionConfiguration with Enabled true) yet',
+      'DataFormatConversionConfiguration.InputFormatConfiguration.Deserializer must specify exactly one of OpenXJsonSerDe or HiveJsonSerDe.',
+    );
+    expect(error.message).toContain(
+      'DataFormatConversionConfiguration.SchemaConfiguration.TableName is required (1 to 1024 characters, no whitespace).',
     );
     expect(error.message).toContain(
       'Sluice does not support dynamic partitioning (DynamicPartitioningConfiguration with Enabled true) yet',
