@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { ColumnBuffer } from './column-buffer.ts';
 import type { ValueSource } from './plain.ts';
 import { PhysicalType } from './schema.ts';
@@ -40,7 +41,7 @@ export function buildDictionary(column: ColumnBuffer, maxDictionaryBytes: number
           : physical === PhysicalType.DOUBLE
             ? column.float64
             : physical === PhysicalType.BYTE_ARRAY
-              ? column.strings
+              ? byteArrayKeys(column)
               : column.bigints;
   const strings = physical === PhysicalType.BYTE_ARRAY;
   for (let i = 0; i < n; i++) {
@@ -64,8 +65,34 @@ export function buildDictionary(column: ColumnBuffer, maxDictionaryBytes: number
     float32: physical === PhysicalType.FLOAT ? Float32Array.from(distinct as number[]) : new Float32Array(0),
     float64: physical === PhysicalType.DOUBLE ? Float64Array.from(distinct as number[]) : new Float64Array(0),
     bools: new Uint8Array(0),
-    strings: strings ? (distinct as string[]) : [],
+    ...byteStore(strings ? (distinct as string[]) : []),
     bigints: physical === PhysicalType.FIXED_LEN_BYTE_ARRAY ? (distinct as bigint[]) : [],
   };
   return { values, size, indices };
+}
+
+/** BYTE_ARRAY values as latin1 strings: one JS char per byte, so equal strings mean equal bytes. */
+function byteArrayKeys(column: ColumnBuffer): string[] {
+  const view = Buffer.from(column.byteData.buffer, column.byteData.byteOffset, column.byteData.byteLength);
+  const keys: string[] = new Array(column.valueCount);
+  let start = 0;
+  for (let i = 0; i < column.valueCount; i++) {
+    const end = column.byteEnds[i]!;
+    keys[i] = view.toString('latin1', start, end);
+    start = end;
+  }
+  return keys;
+}
+
+function byteStore(keys: readonly string[]): { byteData: Uint8Array; byteEnds: Uint32Array } {
+  const byteEnds = new Uint32Array(keys.length);
+  let total = 0;
+  keys.forEach((key, i) => {
+    total += key.length;
+    byteEnds[i] = total;
+  });
+  const byteData = Buffer.alloc(total);
+  let at = 0;
+  for (const key of keys) at += byteData.write(key, at, 'latin1');
+  return { byteData, byteEnds };
 }

@@ -1,5 +1,6 @@
 import { bounded } from '../errors.ts';
 import type { ColumnBuffer } from './column-buffer.ts';
+import { fieldIndexByKey, KEY_CACHE_LIMIT, type KeyMatching, keyMatchingOf } from './key-matching.ts';
 import type { ConversionOptions } from './options.ts';
 import type { HiveField, HiveType, ParquetSchema } from './schema.ts';
 import { PhysicalType } from './schema.ts';
@@ -27,9 +28,6 @@ export class RecordConversionError extends Error {
 
 type Shredder = (value: unknown, repetition: number) => void;
 
-/** Distinct JSON keys remembered per struct; beyond this, keys are normalised each time (random-key maps). */
-const KEY_CACHE_LIMIT = 10_000;
-
 export class JsonRowReader {
   private readonly top: (row: Record<string, unknown>) => void;
   private readonly columns: readonly ColumnBuffer[];
@@ -42,15 +40,8 @@ export class JsonRowReader {
     this.marks = new Int32Array(columns.length * 3);
     this.hive = options.deserializer === 'HiveJsonSerDe';
     this.timestamp = this.hive ? hiveTimestampParser(options.timestampFormats) : parseOpenXTimestamp;
-    const normalizeKey = this.keyNormalizer(options);
-    // ColumnToJsonKeyMappings (OpenX only) names the JSON key of a top-level column, e.g. {"ts":"timestamp"}.
-    const mapped = new Map<string, string>();
-    if (!this.hive) {
-      for (const [column, jsonKey] of Object.entries(options.columnToJsonKeyMappings)) {
-        mapped.set(normalizeKey(jsonKey), column);
-      }
-    }
-    const struct = this.structShredder(schema.columns, 0, 0, { next: 0 }, normalizeKey, mapped, true);
+    const matching = keyMatchingOf(options);
+    const struct = this.structShredder(schema.columns, 0, 0, { next: 0 }, matching, true);
     this.top = (row) => struct(row, 0);
   }
 
@@ -79,40 +70,21 @@ export class JsonRowReader {
     return objects.length;
   }
 
-  private keyNormalizer(options: ConversionOptions): (key: string) => string {
-    // HiveJsonSerDe matches keys to (lower-case) Hive column names case-insensitively; OpenX only when
-    // CaseInsensitive is true (its default).
-    const lower = this.hive || options.caseInsensitive;
-    const dots = !this.hive && options.convertDotsInJsonKeysToUnderscores;
-    return (key) => {
-      let k = lower ? key.toLowerCase() : key;
-      if (dots) k = k.replaceAll('.', '_');
-      return k;
-    };
-  }
-
   /** A struct (or the row itself, `topLevel`) present at `definition`; its fields are optional, one deeper. */
   private structShredder(
     fields: readonly HiveField[],
     definition: number,
     repetitionDepth: number,
     cursor: { next: number },
-    normalizeKey: (key: string) => string,
-    mapped: ReadonlyMap<string, string>,
+    matching: KeyMatching,
     topLevel: boolean,
   ): Shredder {
     const first = cursor.next;
-    const names = new Map<string, number>();
-    const shredders = fields.map((field, i) => {
-      names.set(normalizeKey(field.name), i);
-      return this.shredder(field.type, definition + 1, repetitionDepth, cursor, normalizeKey, field.name);
-    });
-    for (const [jsonKey, column] of mapped) {
-      const index = fields.findIndex(
-        (f) => f.name === column || normalizeKey(f.name) === normalizeKey(column),
-      );
-      if (index >= 0) names.set(jsonKey, index);
-    }
+    const names = fieldIndexByKey(fields, matching, topLevel);
+    const normalizeKey = matching.normalize;
+    const shredders = fields.map((field) =>
+      this.shredder(field.type, definition + 1, repetitionDepth, cursor, matching, field.name),
+    );
     const last = cursor.next;
     const columns = this.columns;
     const cache = new Map<string, number>();
@@ -156,27 +128,19 @@ export class JsonRowReader {
     definition: number,
     repetitionDepth: number,
     cursor: { next: number },
-    normalizeKey: (key: string) => string,
+    matching: KeyMatching,
     column: string,
   ): Shredder {
     const columns = this.columns;
     const first = cursor.next;
     switch (type.kind) {
       case 'struct': {
-        return this.structShredder(
-          type.fields,
-          definition,
-          repetitionDepth,
-          cursor,
-          normalizeKey,
-          new Map(),
-          false,
-        );
+        return this.structShredder(type.fields, definition, repetitionDepth, cursor, matching, false);
       }
       case 'array': {
         // definition: list present; +1 a repeated entry exists; +2 the element is non-null.
         const repeated = repetitionDepth + 1;
-        const element = this.shredder(type.element, definition + 2, repeated, cursor, normalizeKey, column);
+        const element = this.shredder(type.element, definition + 2, repeated, cursor, matching, column);
         const last = cursor.next;
         return (value, repetition) => {
           if (value === null || value === undefined) {
@@ -195,7 +159,7 @@ export class JsonRowReader {
       case 'map': {
         const repeated = repetitionDepth + 1;
         const key = this.leafShredder(type.key, definition + 1, cursor, true);
-        const val = this.shredder(type.value, definition + 2, repeated, cursor, normalizeKey, column);
+        const val = this.shredder(type.value, definition + 2, repeated, cursor, matching, column);
         const last = cursor.next;
         return (value, repetition) => {
           if (value === null || value === undefined) {
@@ -274,6 +238,7 @@ export class JsonRowReader {
       }
       case 'bigint':
         return nullable((value) => {
+          if (typeof value === 'number' && Number.isSafeInteger(value)) return buffer.addInt64Number(value);
           let n: bigint | undefined;
           if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value);
           else if (typeof value === 'string' && !hive && /^\s*[+-]?\d+\s*$/.test(value))
@@ -331,7 +296,7 @@ export class JsonRowReader {
         return nullable((value) => {
           const millis = parse(value);
           if (millis === undefined) throw bad(value, 'timestamp');
-          buffer.addInt64(BigInt(millis));
+          buffer.addInt64Number(millis);
         });
       }
       default:

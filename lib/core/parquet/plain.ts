@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import type { ByteWriter } from './byte-writer.ts';
 import { type LeafColumn, PhysicalType } from './schema.ts';
 
@@ -9,7 +8,8 @@ export interface ValueSource {
   readonly float32: Float32Array;
   readonly float64: Float64Array;
   readonly bools: Uint8Array;
-  readonly strings: readonly string[];
+  readonly byteData: Uint8Array;
+  readonly byteEnds: Uint32Array;
   readonly bigints: readonly bigint[];
 }
 
@@ -52,7 +52,7 @@ export function encodePlain(
       copyTyped(source.float64, from, to, out);
       return;
     case PhysicalType.BYTE_ARRAY:
-      encodeStrings(source.strings, from, to, out);
+      encodeByteArrays(source.byteData, source.byteEnds, from, to, out);
       return;
     case PhysicalType.FIXED_LEN_BYTE_ARRAY:
       for (let i = from; i < to; i++)
@@ -71,21 +71,36 @@ function copyTyped(
   out.append(new Uint8Array(array.buffer, array.byteOffset + from * width, (to - from) * width));
 }
 
-/** Length-prefixed UTF-8. Buffer#write encodes straight into the page buffer, with no per-string allocation. */
-function encodeStrings(strings: readonly string[], from: number, to: number, out: ByteWriter): void {
-  let target = Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength);
+/** Length-prefixed bytes, copied from the column's byte store. */
+function encodeByteArrays(
+  data: Uint8Array,
+  ends: Uint32Array,
+  from: number,
+  to: number,
+  out: ByteWriter,
+): void {
+  const start = from === 0 ? 0 : ends[from - 1]!;
+  const end = to === 0 ? 0 : ends[to - 1]!;
+  out.ensure(4 * (to - from) + end - start);
+  const bytes = out.bytes;
+  let at = out.length;
+  let previous = start;
   for (let i = from; i < to; i++) {
-    const text = strings[i]!;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    out.ensure(4 + text.length * 3);
-    if (target.buffer !== out.bytes.buffer) {
-      target = Buffer.from(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength);
+    const valueEnd = ends[i]!;
+    const length = valueEnd - previous;
+    bytes[at] = length & 0xff;
+    bytes[at + 1] = (length >>> 8) & 0xff;
+    bytes[at + 2] = (length >>> 16) & 0xff;
+    bytes[at + 3] = length >>> 24;
+    at += 4;
+    if (length < 32) for (let k = previous; k < valueEnd; k++) bytes[at++] = data[k]!;
+    else {
+      bytes.set(data.subarray(previous, valueEnd), at);
+      at += length;
     }
-    const at = out.length;
-    const written = text.length === 0 ? 0 : target.write(text, at + 4, 'utf8');
-    target.writeUInt32LE(written, at);
-    out.length = at + 4 + written;
+    previous = valueEnd;
   }
+  out.length = at;
 }
 
 export function bigEndianTwosComplement(value: bigint, width: number): Uint8Array {
@@ -99,7 +114,7 @@ export function bigEndianTwosComplement(value: bigint, width: number): Uint8Arra
 }
 
 /** A single value's PLAIN bytes without a length prefix, as Statistics min/max hold them. */
-export function statisticBytes(leaf: LeafColumn, value: number | bigint | string | boolean): Uint8Array {
+export function statisticBytes(leaf: LeafColumn, value: number | bigint | Uint8Array | boolean): Uint8Array {
   const bytes = new Uint8Array(8);
   const view = new DataView(bytes.buffer);
   switch (leaf.physical) {
@@ -118,7 +133,7 @@ export function statisticBytes(leaf: LeafColumn, value: number | bigint | string
       view.setFloat64(0, value as number, true);
       return bytes;
     case PhysicalType.BYTE_ARRAY:
-      return Buffer.from(value as string, 'utf8');
+      return (value as Uint8Array).slice();
     default:
       return bigEndianTwosComplement(value as bigint, leaf.typeLength);
   }

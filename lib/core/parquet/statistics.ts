@@ -18,17 +18,16 @@ const MAX_STATISTIC_BYTES = 1024;
 
 /**
  * Statistics of a whole column chunk. Nulls here are level entries without a value (null or empty at any
- * level), as parquet-mr counts them. NaN is left out of float bounds, as the Parquet spec asks. Strings are
- * ordered by UTF-16 code unit, which matches the UTF-8 byte order Parquet specifies except between
- * supplementary characters and U+E000–U+FFFF.
+ * level), as parquet-mr counts them. NaN is left out of float bounds, as the Parquet spec asks. Strings and
+ * binary are ordered as unsigned bytes, as Parquet specifies for BYTE_ARRAY.
  */
 export function statisticsOf(column: ColumnBuffer): ColumnStatistics {
   const nullCount = column.levelCount - column.valueCount;
   const n = column.valueCount;
   if (n === 0) return { nullCount };
   const leaf = column.leaf;
-  let min: number | bigint | string | boolean | undefined;
-  let max: number | bigint | string | boolean | undefined;
+  let min: number | bigint | Uint8Array | boolean | undefined;
+  let max: number | bigint | Uint8Array | boolean | undefined;
   switch (leaf.physical) {
     case PhysicalType.BOOLEAN: {
       let anyTrue = false;
@@ -62,14 +61,16 @@ export function statisticsOf(column: ColumnBuffer): ColumnStatistics {
       break;
     }
     case PhysicalType.BYTE_ARRAY: {
-      let lo = column.strings[0]!;
-      let hi = lo;
+      const data = column.byteData;
+      const ends = column.byteEnds;
+      let lo = 0;
+      let hi = 0;
       for (let i = 1; i < n; i++) {
-        const v = column.strings[i]!;
-        if (v < lo) lo = v;
-        else if (v > hi) hi = v;
+        if (compareValues(data, ends, i, lo) < 0) lo = i;
+        else if (compareValues(data, ends, i, hi) > 0) hi = i;
       }
-      [min, max] = [lo, hi];
+      min = data.subarray(lo === 0 ? 0 : ends[lo - 1]!, ends[lo]!);
+      max = data.subarray(hi === 0 ? 0 : ends[hi - 1]!, ends[hi]!);
       break;
     }
     default: {
@@ -106,4 +107,17 @@ function numericBounds(values: Int32Array | Float32Array | Float64Array, n: numb
   if (lo === 0) lo = -0;
   if (hi === 0) hi = 0;
   return [lo, hi];
+}
+
+/** Unsigned byte-wise comparison of BYTE_ARRAY values a and b of a column's byte store. */
+function compareValues(data: Uint8Array, ends: Uint32Array, a: number, b: number): number {
+  let i = a === 0 ? 0 : ends[a - 1]!;
+  let j = b === 0 ? 0 : ends[b - 1]!;
+  const aEnd = ends[a]!;
+  const bEnd = ends[b]!;
+  for (; i < aEnd && j < bEnd; i++, j++) {
+    const d = data[i]! - data[j]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - i - (bEnd - j);
 }

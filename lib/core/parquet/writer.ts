@@ -29,7 +29,7 @@ export interface WriterOptions {
 /**
  * Row groups are flushed once their values take this many decoded bytes, or BlockSizeBytes if smaller.
  * Firehose's BlockSizeBytes is at least 64 MiB (§7.3) and defaults to 256 MiB; holding 256 MiB of decoded values
- * (several times that as JS strings) would break Sluice's memory budget, so 64 MiB is the effective size and
+ * (and the parsed JSON behind them) would break Sluice's memory budget, so 64 MiB is the effective size and
  * BlockSizeBytes only lowers it. Readers parallelise by row group either way.
  */
 export const MAX_ROW_GROUP_BYTES = 64 * 1024 * 1024;
