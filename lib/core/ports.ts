@@ -115,3 +115,42 @@ export interface SqlClient {
   copy(request: CopyRequest): Promise<SqlOutcome>;
   close(): Promise<void>;
 }
+
+// ── Record processing ports (spec §5 Lambda transform, §6 MetadataExtraction) ────────────────────────────────
+
+/** One jq program applied to many inputs; compiled (and syntax-checked) once by `JqEngine.compile`. */
+export interface JqProgram {
+  /**
+   * Runs the program on each JSON text in `inputs` (one document each) and returns, per input and in order, the
+   * program's outputs as parsed JSON values, or the jq error message. A runtime error of one input fails only that
+   * input; the promise rejects only when the engine itself fails.
+   */
+  runEach(
+    inputs: readonly string[],
+  ): Promise<Array<{ ok: true; outputs: unknown[] } | { ok: false; error: string }>>;
+}
+
+/** A jq implementation (JQ-1.6 semantics for MetadataExtraction, spec §6). */
+export interface JqEngine {
+  /** Compiles `filter`; rejects with the jq compile error when the filter is not a valid jq program. */
+  compile(filter: string): Promise<JqProgram>;
+}
+
+/** What came back from one synchronous (RequestResponse) invocation of a transform function (spec §5). */
+export type TransformInvocationResult =
+  /** The function returned; `payload` is its response body, not yet validated. */
+  | { kind: 'response'; payload: Uint8Array }
+  /** The function ran and threw / reported an error (Lambda's `FunctionError`; spec §5.3 `Lambda.FunctionError`). */
+  | { kind: 'function-error'; errorType: string; message: string }
+  /** The function did not answer within its timeout. */
+  | { kind: 'timeout'; message: string }
+  /**
+   * The function could not be invoked; `errorCode` is Firehose's `Lambda.*` name (§5.3: `Lambda.ResourceNotFound`,
+   * `Lambda.InvokeAccessDenied`, `Lambda.InvokeLimitExceeded`, …).
+   */
+  | { kind: 'invoke-error'; errorCode: string; message: string };
+
+/** Invokes transform functions; resolves with a value for every outcome and never rejects for the function's faults. */
+export interface TransformInvoker {
+  invoke(functionArn: string, payload: Uint8Array, timeoutMs: number): Promise<TransformInvocationResult>;
+}

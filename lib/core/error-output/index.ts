@@ -1,0 +1,8 @@
+export { errorDocument, errorOutputBody } from './documents.ts';
+export {
+  type DataCatalogTable,
+  ERROR_OUTPUT_TYPES,
+  type ErrorOutputInput,
+  type ErrorOutputRecord,
+  type ErrorOutputType,
+} from './types.ts';
