@@ -1,3 +1,4 @@
+import type { ErrorOutputInput } from '../error-output/types.ts';
 import type { KinesisRecordMetadata } from '../records.ts';
 
 /**
@@ -15,8 +16,11 @@ export interface ProcessorRecord {
   readonly kinesisRecordMetadata?: KinesisRecordMetadata;
 }
 
-/** Where a failed record's error document goes (spec §4.1); processors only fail into these two. */
-export type ProcessorErrorOutputType = 'processing-failed' | 'decompression-failed';
+/** Where a failed record's error document goes (spec §4.1): the types processors and partitioning fail into. */
+export type ProcessorErrorOutputType =
+  | 'processing-failed'
+  | 'decompression-failed'
+  | 'activePartitionExceeded';
 
 /** What one processor made of one record. Bad data is an outcome, never an exception. */
 export type RecordOutcome =
@@ -46,6 +50,8 @@ export interface FailedProcessorRecord {
   readonly rawData: Uint8Array;
   /** 1 for the in-process processors; NumberOfRetries + 1 (or fewer) for the Lambda stage. */
   readonly attemptsMade: number;
+  /** When the last attempt ended; the Lambda stage sets it, in-process processors leave it to the caller's clock. */
+  readonly attemptEndingMs?: number;
   /** Set by the Lambda stage (the `lambdaARN` of the processing-failed document). */
   readonly lambdaArn?: string;
 }
@@ -101,4 +107,29 @@ export function failed(
 
 export function ok(...records: ProcessorRecord[]): RecordOutcome {
   return { status: 'ok', records };
+}
+
+/** The §4.2 document input of a record a stage failed; `nowMs` stands in when the stage set no ending time. */
+export function errorOutputInputOf(failure: FailedProcessorRecord, nowMs: number): ErrorOutputInput {
+  const common = {
+    record: {
+      data: failure.rawData,
+      arrivalMs: failure.record.arrivalMs,
+      ...(failure.record.kinesisRecordMetadata
+        ? { kinesisRecordMetadata: failure.record.kinesisRecordMetadata }
+        : {}),
+    },
+    errorCode: failure.errorCode,
+    errorMessage: failure.errorMessage,
+    attemptsMade: failure.attemptsMade,
+    attemptEndingMs: failure.attemptEndingMs ?? nowMs,
+  };
+  if (failure.errorOutputType === 'processing-failed') {
+    return {
+      ...common,
+      errorOutputType: 'processing-failed',
+      ...(failure.lambdaArn !== undefined ? { lambdaArn: failure.lambdaArn } : {}),
+    };
+  }
+  return { ...common, errorOutputType: failure.errorOutputType };
 }

@@ -25,5 +25,7 @@ export {
   type PrefixRenderContext,
   type PrefixTemplate,
   parsePrefix,
+  partitionKeyNames,
   RANDOM_STRING_LENGTH,
+  renderPartitionId,
 } from './prefix-template.ts';

@@ -160,3 +160,38 @@ function renderPart(part: PrefixPart, ctx: PrefixRenderContext): string {
     }
   }
 }
+
+/**
+ * What identifies a dynamic partition (spec §6: a distinct evaluated prefix is a partition): the prefix rendered
+ * for one record from its arrival time and partition keys, with each `!{firehose:random-string}` left as its
+ * expression text, since a fresh random value per record would make every record a partition of its own. The
+ * random strings are drawn when an object key is rendered. Records with the same id render the same timestamps,
+ * so the object's oldest record renders the id's prefix. Throws SluiceError `PartitionKeyMissing` like `render`.
+ */
+export function renderPartitionId(
+  template: PrefixTemplate,
+  ctx: Pick<PrefixRenderContext, 'instantMs' | 'timeZone' | 'partitionKeys'>,
+): string {
+  const placeholderIds: IdSource = {
+    uuid: () => '',
+    randomString: () => RANDOM_STRING_PLACEHOLDER,
+  };
+  return template.render({ ...ctx, ids: placeholderIds });
+}
+
+/** How a random string appears in a partition id; as long as a real one, so length checks hold. */
+const RANDOM_STRING_PLACEHOLDER = '!{firehose}'.padEnd(RANDOM_STRING_LENGTH, '_');
+
+/** The `!{partitionKeyFrom*:key}` names a template uses, per namespace, in order of first use. */
+export function partitionKeyNames(template: PrefixTemplate): Record<PartitionKeyNamespace, string[]> {
+  const names: Record<PartitionKeyNamespace, string[]> = {
+    partitionKeyFromQuery: [],
+    partitionKeyFromLambda: [],
+  };
+  for (const part of template.parts) {
+    if (part.kind === 'partitionKeyFromQuery' || part.kind === 'partitionKeyFromLambda') {
+      if (!names[part.kind].includes(part.key)) names[part.kind].push(part.key);
+    }
+  }
+  return names;
+}
