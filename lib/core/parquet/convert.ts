@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { yieldToEventLoop } from '../compression/yield-to-event-loop.ts';
 import type { RecordBytes } from '../records.ts';
 import { JsonRowReader, RecordConversionError } from './json-rows.ts';
@@ -49,13 +48,13 @@ export async function convertToParquet(
   let convertedRecords = 0;
   let bytesSinceYield = 0;
   for (const run of records) {
-    const data = Buffer.from(run.data.buffer, run.data.byteOffset, run.data.byteLength);
+    reader.setRun(run.data);
     const ends = run.ends;
     let start = 0;
     for (let i = 0; i < ends.length; i++, recordIndex++) {
       const end = ends[i]!;
       try {
-        const added = reader.readRecord(data.toString('utf8', start, end));
+        const added = reader.readRecordAt(start, end);
         writer.rowsAdded(added);
         rows += added;
         convertedRecords++;

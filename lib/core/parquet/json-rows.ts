@@ -1,5 +1,7 @@
+import { Buffer, isUtf8 } from 'node:buffer';
 import { bounded } from '../errors.ts';
 import type { ColumnBuffer } from './column-buffer.ts';
+import { ByteRowReader } from './json-bytes.ts';
 import { fieldIndexByKey, KEY_CACHE_LIMIT, type KeyMatching, keyMatchingOf } from './key-matching.ts';
 import type { ConversionOptions } from './options.ts';
 import type { HiveField, HiveType, ParquetSchema } from './schema.ts';
@@ -34,6 +36,9 @@ export class JsonRowReader {
   private readonly marks: Int32Array;
   private readonly hive: boolean;
   private readonly timestamp: TimestampParser;
+  private readonly fast: ByteRowReader;
+  private view: Buffer = Buffer.alloc(0);
+  private fastRun = false;
 
   constructor(schema: ParquetSchema, columns: readonly ColumnBuffer[], options: ConversionOptions) {
     this.columns = columns;
@@ -41,8 +46,30 @@ export class JsonRowReader {
     this.hive = options.deserializer === 'HiveJsonSerDe';
     this.timestamp = this.hive ? hiveTimestampParser(options.timestampFormats) : parseOpenXTimestamp;
     const matching = keyMatchingOf(options);
+    this.fast = new ByteRowReader(schema, columns, options, matching);
     const struct = this.structShredder(schema.columns, 0, 0, { next: 0 }, matching, true);
     this.top = (row) => struct(row, 0);
+  }
+
+  /**
+   * Sets the run of records that `readRecordAt` reads. The byte-level fast path is used only on valid UTF-8,
+   * where its byte copies equal what decoding and re-encoding would give.
+   */
+  setRun(data: Uint8Array): void {
+    this.view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.fastRun = isUtf8(data);
+    if (this.fastRun) this.fast.setData(data);
+  }
+
+  /** `readRecord` of the run's bytes [start, end), trying the byte-level fast path first. */
+  readRecordAt(start: number, end: number): number {
+    if (this.fastRun) {
+      this.mark();
+      const rows = this.fast.readRecord(start, end);
+      if (rows >= 0) return rows;
+      this.rollback();
+    }
+    return this.readRecord(this.view.toString('utf8', start, end));
   }
 
   /**
@@ -51,6 +78,18 @@ export class JsonRowReader {
    */
   readRecord(text: string): number {
     const objects = splitObjects(text);
+    this.mark();
+    try {
+      for (const object of objects) this.top(object);
+    } catch (error) {
+      this.rollback();
+      if (error instanceof RecordConversionError) throw error;
+      throw new RecordConversionError(MALFORMED_DATA, `The record could not be converted: ${String(error)}`);
+    }
+    return objects.length;
+  }
+
+  private mark(): void {
     const columns = this.columns;
     const marks = this.marks;
     for (let i = 0; i < columns.length; i++) {
@@ -59,15 +98,13 @@ export class JsonRowReader {
       marks[i * 3 + 1] = column.valueCount;
       marks[i * 3 + 2] = column.bytes;
     }
-    try {
-      for (const object of objects) this.top(object);
-    } catch (error) {
-      for (let i = 0; i < columns.length; i++)
-        columns[i]!.rollback(marks[i * 3]!, marks[i * 3 + 1]!, marks[i * 3 + 2]!);
-      if (error instanceof RecordConversionError) throw error;
-      throw new RecordConversionError(MALFORMED_DATA, `The record could not be converted: ${String(error)}`);
-    }
-    return objects.length;
+  }
+
+  private rollback(): void {
+    const columns = this.columns;
+    const marks = this.marks;
+    for (let i = 0; i < columns.length; i++)
+      columns[i]!.rollback(marks[i * 3]!, marks[i * 3 + 1]!, marks[i * 3 + 2]!);
   }
 
   /** A struct (or the row itself, `topLevel`) present at `definition`; its fields are optional, one deeper. */
@@ -91,6 +128,8 @@ export class JsonRowReader {
     const found: unknown[] = new Array(fields.length).fill(undefined);
     const count = fields.length;
     const present = (object: Record<string, unknown>, repetition: number) => {
+      // Cleared here, not after use: a failed record leaves values behind when a field throws.
+      found.fill(undefined);
       for (const key in object) {
         let index = cache.get(key);
         if (index === undefined) {
@@ -100,9 +139,7 @@ export class JsonRowReader {
         if (index >= 0) found[index] = object[key];
       }
       for (let i = 0; i < count; i++) {
-        const value = found[i];
-        found[i] = undefined;
-        shredders[i]!(value, repetition);
+        shredders[i]!(found[i], repetition);
       }
     };
     // The row itself is not a nullable node: splitObjects only yields objects.

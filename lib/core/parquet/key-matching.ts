@@ -37,7 +37,9 @@ export function fieldIndexByKey(
   topLevel: boolean,
 ): Map<string, number> {
   const names = new Map<string, number>();
-  fields.forEach((field, i) => names.set(matching.normalize(field.name), i));
+  fields.forEach((field, i) => {
+    names.set(matching.normalize(field.name), i);
+  });
   if (topLevel) {
     for (const [jsonKey, column] of matching.mapped) {
       const index = fields.findIndex((f) => matching.normalize(f.name) === matching.normalize(column));

@@ -50,14 +50,15 @@ export function statisticsOf(column: ColumnBuffer): ColumnStatistics {
       [min, max] = numericBounds(column.float64, n);
       break;
     case PhysicalType.INT64: {
-      let lo = column.int64[0]!;
-      let hi = lo;
+      // Compared as (signed high word, unsigned low word) to avoid a BigInt per value.
+      const words = column.int64Words;
+      let lo = 0;
+      let hi = 0;
       for (let i = 1; i < n; i++) {
-        const v = column.int64[i]!;
-        if (v < lo) lo = v;
-        else if (v > hi) hi = v;
+        if (compareInt64(words, i, lo) < 0) lo = i;
+        else if (compareInt64(words, i, hi) > 0) hi = i;
       }
-      [min, max] = [lo, hi];
+      [min, max] = [column.int64[lo]!, column.int64[hi]!];
       break;
     }
     case PhysicalType.BYTE_ARRAY: {
@@ -120,4 +121,9 @@ function compareValues(data: Uint8Array, ends: Uint32Array, a: number, b: number
     if (d !== 0) return d;
   }
   return aEnd - i - (bEnd - j);
+}
+
+function compareInt64(words: Int32Array, a: number, b: number): number {
+  const d = words[a * 2 + 1]! - words[b * 2 + 1]!;
+  return d !== 0 ? d : (words[a * 2]! >>> 0) - (words[b * 2]! >>> 0);
 }

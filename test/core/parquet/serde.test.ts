@@ -186,6 +186,21 @@ describe('per-record failures', () => {
     expect(result.failures[5]!.errorMessage).toBe('column t (tinyint) cannot hold number 128');
   });
 
+  it('leaves nothing of a failed record behind for the next one', async () => {
+    const opts = options({ deserializer: 'HiveJsonSerDe' });
+    const { rows, result } = await rowsOf(
+      ['{"a":"1","s":"leak","st":{"x":"2","y":"leak"}}', '{}'],
+      {
+        a: 'int',
+        s: 'string',
+        st: 'struct<x:int,y:string>',
+      },
+      opts,
+    );
+    expect(result.failures.map((f) => f.recordIndex)).toEqual([0]);
+    expect(rows).toEqual([{ a: null, s: null, st: null }]);
+  });
+
   it('returns an empty body when no record converts', async () => {
     const result = await convert(['nope', '{"a":"x"}'], schemaOf({ a: 'int' }));
     expect(result).toEqual({
