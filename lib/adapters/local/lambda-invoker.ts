@@ -1,0 +1,213 @@
+import { isAbsolute, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { TransformInvocationResult, TransformInvoker } from '../../core/ports.ts';
+
+/** One local stand-in for a transform Lambda. */
+export interface LocalFunction {
+  /** `<module path>#<export>` (`./transforms/enrich.mjs#handler`); `.ts`/`.mts` modules are loaded with tsx. */
+  readonly handler: string;
+  /** The function's memory; caps the worker's JS heap. Default 256. */
+  readonly memorySizeMb?: number;
+}
+
+export interface LocalLambdaInvokerOptions {
+  /**
+   * Functions by name (`enrich`) or ARN (`arn:aws:lambda:<region>:<account>:function:enrich[:qualifier]`). A call
+   * for an ARN finds its exact entry first, then an entry for the same function name (with the same qualifier when
+   * the entry has one), so a config may list a bare name and streams may name the function by any ARN or alias.
+   */
+  readonly functions: Readonly<Record<string, LocalFunction>>;
+  /** Relative handler paths are resolved against this directory (the config file's). */
+  readonly baseDir: string;
+}
+
+export interface LocalLambdaInvoker extends TransformInvoker {
+  /** Stops every worker; calls still running resolve as function errors. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve(result: TransformInvocationResult): void;
+}
+
+/**
+ * Runs each transform function in a worker thread of its own, like a warm Lambda container: isolated from the
+ * server's event loop and heap, one invocation at a time, reused across calls. A handler that throws gives
+ * `function-error`; one that runs past its timeout (an infinite loop included) is terminated and gives `timeout`;
+ * one that exhausts its heap (`memorySizeMb`) or kills its thread gives `function-error`. The worker is then
+ * replaced on the next call. Workers are unref'd, so a forgotten invoker never keeps the process alive.
+ */
+export function createLocalLambdaInvoker(options: LocalLambdaInvokerOptions): LocalLambdaInvoker {
+  const runners = new Map<string, FunctionRunner>();
+  return {
+    async invoke(functionArn, payload, timeoutMs) {
+      const found = lookup(options.functions, functionArn);
+      if (!found) {
+        return {
+          kind: 'invoke-error',
+          errorCode: 'Lambda.ResourceNotFound',
+          message: `Function not found: ${functionArn}. Map it to a handler module in the lambdaFunctions setting.`,
+        };
+      }
+      let runner = runners.get(found.key);
+      if (!runner) {
+        runner = new FunctionRunner(found.name, functionArn, found.fn, options.baseDir);
+        runners.set(found.key, runner);
+      }
+      return runner.invoke(payload, timeoutMs);
+    },
+    async close() {
+      await Promise.all([...runners.values()].map((runner) => runner.close()));
+      runners.clear();
+    },
+  };
+}
+
+/** `name`, or the name and qualifier of a Lambda ARN (partial ARNs `123456789012:function:name` too). */
+export function parseFunctionReference(reference: string): { name: string; qualifier?: string } {
+  const match = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?function:([^:]+)(?::([^:]+))?$/.exec(reference);
+  if (match) return match[2] === undefined ? { name: match[1]! } : { name: match[1]!, qualifier: match[2] };
+  const [name, qualifier] = reference.split(':');
+  return qualifier === undefined ? { name: name! } : { name: name!, qualifier };
+}
+
+function lookup(
+  functions: Readonly<Record<string, LocalFunction>>,
+  reference: string,
+): { key: string; name: string; fn: LocalFunction } | undefined {
+  const wanted = parseFunctionReference(reference);
+  const exact = functions[reference];
+  if (exact) return { key: reference, name: wanted.name, fn: exact };
+  for (const [key, fn] of Object.entries(functions)) {
+    const entry = parseFunctionReference(key);
+    if (entry.name !== wanted.name) continue;
+    if (entry.qualifier !== undefined && entry.qualifier !== wanted.qualifier) continue;
+    return { key, name: entry.name, fn };
+  }
+  return undefined;
+}
+
+class FunctionRunner {
+  private worker: Worker | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private readonly modulePath: string;
+  private readonly exportName: string;
+
+  constructor(
+    private readonly name: string,
+    private readonly arn: string,
+    private readonly fn: LocalFunction,
+    baseDir: string,
+  ) {
+    const hash = fn.handler.lastIndexOf('#');
+    const path = hash < 0 ? fn.handler : fn.handler.slice(0, hash);
+    this.exportName = hash < 0 ? 'handler' : fn.handler.slice(hash + 1);
+    this.modulePath = isAbsolute(path) ? path : resolve(baseDir, path);
+  }
+
+  /** Calls run one at a time, as in one Lambda execution environment. */
+  invoke(payload: Uint8Array, timeoutMs: number): Promise<TransformInvocationResult> {
+    const run = this.queue.then(() => this.run(payload, timeoutMs));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failAll({
+      kind: 'function-error',
+      errorType: 'Runtime.Shutdown',
+      message: 'The invoker was closed.',
+    });
+    if (worker) await worker.terminate();
+  }
+
+  private run(payload: Uint8Array, timeoutMs: number): Promise<TransformInvocationResult> {
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<TransformInvocationResult>((resolvePromise) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.replace(worker);
+        resolvePromise({
+          kind: 'timeout',
+          message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+        });
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolvePromise(result);
+        },
+      });
+      worker.postMessage({ id, payload, deadlineMs: Date.now() + timeoutMs });
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const memory = this.fn.memorySizeMb ?? 256;
+    const worker = new Worker(new URL('./lambda-invoker-worker.mjs', import.meta.url), {
+      workerData: {
+        modulePath: this.modulePath,
+        exportName: this.exportName,
+        functionName: this.name,
+        functionArn: this.arn,
+        memoryLimitInMB: memory,
+      },
+      resourceLimits: { maxOldGenerationSizeMb: memory, maxYoungGenerationSizeMb: Math.min(32, memory / 4) },
+      // The handler's own execArgv must not inherit the server's (e.g. --inspect).
+      execArgv: [],
+    });
+    worker.unref();
+    worker.on('message', (message: WorkerMessage) => {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      if (message.ok) pending.resolve({ kind: 'response', payload: new Uint8Array(message.payload) });
+      else
+        pending.resolve({
+          kind: 'function-error',
+          errorType: message.error.errorType,
+          message: message.error.errorMessage,
+        });
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.failAll({
+        kind: 'function-error',
+        errorType: outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
+        message: outOfMemory ? `The function ran out of memory (${memory} MB).` : error.message,
+      });
+      if (this.worker === worker) this.worker = undefined;
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = undefined;
+      this.failAll({
+        kind: 'function-error',
+        errorType: 'Runtime.ExitError',
+        message: `The function exited with code ${code}.`,
+      });
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private replace(worker: Worker): void {
+    if (this.worker === worker) this.worker = undefined;
+    void worker.terminate();
+  }
+
+  private failAll(result: TransformInvocationResult): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.resolve(result);
+  }
+}
+
+type WorkerMessage =
+  | { id: number; ok: true; payload: Uint8Array }
+  | { id: number; ok: false; error: { errorType: string; errorMessage: string } };
