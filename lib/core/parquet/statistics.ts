@@ -110,17 +110,38 @@ function numericBounds(values: Int32Array | Float32Array | Float64Array, n: numb
   return [lo, hi];
 }
 
-/** Unsigned byte-wise comparison of BYTE_ARRAY values a and b of a column's byte store. */
+/**
+ * Unsigned byte-wise comparison of BYTE_ARRAY values a and b of a column's byte store, four bytes at a time:
+ * values often share long prefixes (user agents, URLs).
+ */
 function compareValues(data: Uint8Array, ends: Uint32Array, a: number, b: number): number {
   let i = a === 0 ? 0 : ends[a - 1]!;
   let j = b === 0 ? 0 : ends[b - 1]!;
   const aEnd = ends[a]!;
   const bEnd = ends[b]!;
+  const view = viewOf(data);
+  while (i + 4 <= aEnd && j + 4 <= bEnd) {
+    const x = view.getUint32(i, false);
+    const y = view.getUint32(j, false);
+    if (x !== y) return x < y ? -1 : 1;
+    i += 4;
+    j += 4;
+  }
   for (; i < aEnd && j < bEnd; i++, j++) {
     const d = data[i]! - data[j]!;
     if (d !== 0) return d;
   }
   return aEnd - i - (bEnd - j);
+}
+
+let cachedData: Uint8Array | undefined;
+let cachedView: DataView = new DataView(new ArrayBuffer(0));
+function viewOf(data: Uint8Array): DataView {
+  if (data !== cachedData) {
+    cachedData = data;
+    cachedView = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+  return cachedView;
 }
 
 function compareInt64(words: Int32Array, a: number, b: number): number {
