@@ -38,12 +38,11 @@ export function createJqWebEngine(options: { maxBatchChars?: number } = {}): JqE
       // `empty` never calls the query, so this only compiles it: a query that loops forever cannot hang here.
       jq.raw('null', `${definition} empty`, ['-c']);
       const batchFilter = `${definition}\n.[] | try ([__sluice_query] | {o: .}) catch {e: .}`;
-      const singleFilter = `${definition}\n[__sluice_query]`;
       const program: JqProgram = {
         async runEach(inputs) {
           const results: Result[] = [];
           for (const chunk of chunks(inputs, maxBatchChars))
-            results.push(...runBatch(jq, chunk, batchFilter, singleFilter));
+            results.push(...runBatch(jq, chunk, batchFilter));
           return results;
         },
       };
@@ -52,7 +51,7 @@ export function createJqWebEngine(options: { maxBatchChars?: number } = {}): JqE
   };
 }
 
-function runBatch(jq: JqWeb, inputs: readonly string[], batchFilter: string, singleFilter: string): Result[] {
+function runBatch(jq: JqWeb, inputs: readonly string[], batchFilter: string): Result[] {
   let lines: string[] | undefined;
   try {
     const out = (jq.raw(`[${inputs.join(',')}]`, batchFilter, ['-c']) ?? '').trim();
@@ -61,22 +60,25 @@ function runBatch(jq: JqWeb, inputs: readonly string[], batchFilter: string, sin
     lines = undefined;
   }
   if (lines && lines.length === inputs.length) {
-    return lines.map((line): Result => {
-      const parsed = JSON.parse(line) as { o?: unknown[]; e?: unknown };
-      if (parsed.o) return { ok: true, outputs: parsed.o };
-      return { ok: false, error: typeof parsed.e === 'string' ? parsed.e : JSON.stringify(parsed.e) };
-    });
+    return lines.map(resultOf);
   }
   // A query that stops the whole run (halt, halt_error) leaves the batch unusable; evaluating the records one by
   // one fails only the records that stop it.
   return inputs.map((input): Result => {
     try {
-      const out = (jq.raw(input, singleFilter, ['-c']) ?? '').trim();
-      return { ok: true, outputs: out === '' ? [] : (JSON.parse(out) as unknown[]) };
+      const line = (jq.raw(`[${input}]`, batchFilter, ['-c']) ?? '').trim();
+      return line === '' ? { ok: false, error: 'jq produced no result' } : resultOf(line);
     } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, error: message.replace(/^Non-zero exit code: \d+\n?/, '') };
     }
   });
+}
+
+function resultOf(line: string): Result {
+  const parsed = JSON.parse(line) as { o?: unknown[]; e?: unknown };
+  if (parsed.o) return { ok: true, outputs: parsed.o };
+  return { ok: false, error: typeof parsed.e === 'string' ? parsed.e : JSON.stringify(parsed.e) };
 }
 
 function* chunks(inputs: readonly string[], maxChars: number): Generator<string[]> {
