@@ -293,4 +293,23 @@ describe('convertToParquet round trip', () => {
       expect(await readWithHyparquet(path, schema)).toEqual(rows);
     }
   });
+
+  it('yields to the event loop while converting a large batch', async () => {
+    const schema = schemaOf({ id: 'int', name: 'string' });
+    const records = Array.from({ length: 60_000 }, (_, i) =>
+      JSON.stringify({ id: i, name: `n${i}`.padEnd(60, 'x') }),
+    );
+    let ticks = 0;
+    let running = true;
+    const tick = () => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const result = await convert(records, schema);
+    running = false;
+    expect(result.rows).toBe(60_000);
+    // ~4.5 MB of input: at least one yield per MiB plus one per encoded page.
+    expect(ticks).toBeGreaterThanOrEqual(4);
+  });
 });
