@@ -8,7 +8,7 @@ import { HTTP_ENDPOINT_MAX_RECORDS } from '../core/destinations/http-endpoint/re
 import { deliverBatch as deliverWithRetries, type RetryPorts } from '../core/destinations/retry-driver.ts';
 import { FirehoseApiError, SluiceError } from '../core/errors.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
-import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
+import type { Clock, IdSource, ObjectStore, TransformInvoker } from '../core/ports.ts';
 import { lastSeqOf, type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
 import { type BuiltWriter, buildDestinationWriter, type DestinationPorts } from './destination-writer.ts';
@@ -28,6 +28,8 @@ export interface DeliveryStreamDeps extends DestinationPorts {
   jitter: () => number;
   /** Schemas for data format conversion: the config file's `glueTables` (spec §7). */
   glueTables?: GlueTables;
+  /** Runs transform Lambdas: the config file's `lambdaFunctions` (spec §5). */
+  transformInvoker?: TransformInvoker;
   region?: string;
   accountId?: string;
 }
@@ -325,6 +327,16 @@ export class DeliveryStreamRuntime {
         glueTables: this.deps.glueTables,
         region: this.deps.region,
         accountId: this.deps.accountId,
+        processing: {
+          ...(this.deps.transformInvoker ? { invoker: this.deps.transformInvoker } : {}),
+          clock: this.deps.clock,
+          jitter: this.deps.jitter,
+          // A closing stream stops retrying transforms; its records stay in the log for the next start.
+          sleep: async (ms: number) => {
+            await this.sleep(ms);
+            if (this.closed) throw new SluiceError('StreamClosed', `Stream ${this.name} is closing.`);
+          },
+        },
       });
     }
     const built = await this.writerFor(stream.writer);

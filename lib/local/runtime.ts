@@ -2,6 +2,7 @@ import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFileAtomically } from '../adapters/local/durable-file.ts';
 import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
+import { createLocalLambdaInvoker, type LocalLambdaInvoker } from '../adapters/local/lambda-invoker.ts';
 import { RandomIds } from '../adapters/local/random-ids.ts';
 import { SystemClock } from '../adapters/local/system-clock.ts';
 import type { StoredStream } from '../core/config/index.ts';
@@ -63,12 +64,20 @@ export class LocalRuntime {
   private readonly destinations: LocalDestinationAdapters;
   /** Readers of the source streams of KinesisStreamAsSource delivery streams (spec §12). */
   private readonly kinesisSources: KinesisSources;
+  /** Transform Lambdas from the config file's `lambdaFunctions`, each in a worker thread (spec §5). */
+  private readonly transformInvoker: LocalLambdaInvoker;
 
   private constructor(private readonly options: LocalRuntimeOptions) {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? new RandomIds();
     this.store = options.store ?? new FsObjectStore(join(options.dataDir, 's3'));
     this.destinations = new LocalDestinationAdapters(this.store);
+    this.transformInvoker = createLocalLambdaInvoker({
+      functions: Object.fromEntries(
+        Object.entries(options.config.lambdaFunctions).map(([name, handler]) => [name, { handler }]),
+      ),
+      baseDir: process.cwd(),
+    });
     this.ctx = { region: options.config.region, accountId: options.config.accountId, nowMs: 0 };
     this.kinesisSources = new KinesisSources({
       dataDir: options.dataDir,
@@ -157,6 +166,8 @@ export class LocalRuntime {
     if (options.flush) await this.flush(undefined, SHUTDOWN_FLUSH_TIMEOUT_MS).catch(() => undefined);
     const runtimes = await Promise.allSettled(this.streams.values());
     await Promise.all(runtimes.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    // After the streams: a transform cut short by a closing worker would otherwise count as a failed record.
+    await this.transformInvoker.close();
     await this.persisting;
     await this.lock?.release();
   }
@@ -282,6 +293,7 @@ export class LocalRuntime {
       bulkClient: (settings) => this.destinations.bulkClient(settings),
       redshiftSql: (settings) => this.destinations.redshiftSql(settings),
       glueTables: (database, table) => this.options.config.glueTables[`${database}.${table}`],
+      transformInvoker: this.transformInvoker,
       region: this.options.config.region,
       accountId: this.options.config.accountId,
     });

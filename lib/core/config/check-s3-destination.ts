@@ -5,6 +5,7 @@
  */
 import { bounded } from '../errors.ts';
 import { checkDataFormatConversion } from '../parquet/index.ts';
+import { resolveProcessingConfiguration } from '../processors/index.ts';
 import { checkS3Prefixes } from '../s3/prefix-rules.ts';
 import type {
   BufferingHints,
@@ -139,13 +140,14 @@ export function checkExtendedS3Destination(config: ExtendedS3DestinationConfigur
     problems.push(unsupported('dynamic partitioning (DynamicPartitioningConfiguration with Enabled true)'));
 
   const processing = config.ProcessingConfiguration;
-  if (processing?.Enabled === true) {
-    for (const processor of processing.Processors ?? []) {
-      if (processor.Type !== 'AppendDelimiterToRecord') {
-        problems.push(
-          unsupported(`the ${processor.Type} processor (only AppendDelimiterToRecord is available)`),
-        );
-      }
+  if (processing !== undefined) {
+    // §2.2, §5, §6: each processor's parameters, ranges and combinations.
+    problems.push(...resolveProcessingConfiguration(processing, { destination: 'ExtendedS3' }).problems);
+    if (
+      processing.Enabled === true &&
+      (processing.Processors ?? []).some((p) => p.Type === 'MetadataExtraction')
+    ) {
+      problems.push(unsupported('the MetadataExtraction processor (it only serves dynamic partitioning)'));
     }
   }
 

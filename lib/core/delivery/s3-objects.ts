@@ -2,9 +2,10 @@ import { type Codec, codecFor } from '../compression/index.ts';
 import type { ResolvedS3Destination, ResolvedStream } from '../config/resolved.ts';
 import type { IdSource, PutObjectInput } from '../ports.ts';
 import { appendDelimiter } from '../processors/append-delimiter.ts';
-import { type RecordRun, recordViews } from '../records.ts';
+import { packRecords, type RecordRun, recordViews } from '../records.ts';
 import { compileObjectKeys } from '../s3/object-key.ts';
 import { convertBatch, type GlueTables } from './parquet-objects.ts';
+import { needsProcessing, type ProcessingPorts, processBatch } from './processing.ts';
 
 /** One object a batch turns into: the delivered data, or the source-record backup (spec §3.5). */
 export interface PlannedObject {
@@ -44,6 +45,8 @@ export interface PlanPorts {
   /** For ARNs in error documents. */
   region?: string;
   accountId?: string;
+  /** The Lambda invoker and timers of the processors (spec §5, §6). */
+  processing?: Omit<ProcessingPorts, 'ids' | 'region'>;
 }
 
 export async function planS3Objects(
@@ -66,20 +69,38 @@ export async function planS3Objects(
     ids: ports.ids,
   };
 
+  const planned: PlannedObject[] = [];
   let processed = source;
-  for (const processor of destination.processors) {
-    if (processor.type === 'AppendDelimiterToRecord') processed = appendDelimiter(recordViews(batch));
+  let delivered = batch;
+  let deliveredRecords = records;
+  if (needsProcessing(stream)) {
+    if (!ports.processing) throw new Error('Processors need processing ports.');
+    const result = await processBatch(batch, stream, {
+      ...ports.processing,
+      ids: ports.ids,
+      region: ports.region ?? 'us-east-1',
+    });
+    planned.push(...(await errorObjects(result.errorBodies, destination, keyContext, ports)));
+    const views = result.records.map((r) => r.data);
+    processed = result.appendDelimiter ? appendDelimiter(views) : views;
+    deliveredRecords = result.records.length;
+    // Conversion reads the processed records; the batch's first position stands in for their log positions.
+    delivered = [{ ...packRecords(views), arrivalMs: instantMs, firstSeq: batch[0]?.firstSeq ?? 0 }];
+  } else {
+    for (const processor of destination.processors) {
+      if (processor.type === 'AppendDelimiterToRecord') processed = appendDelimiter(recordViews(batch));
+    }
   }
 
-  const planned: PlannedObject[] = [];
   if (destination.dataFormatConversion) {
-    planned.push(...(await planParquetObjects(batch, stream, ports, keyContext)));
-  } else {
+    if (deliveredRecords > 0)
+      planned.push(...(await planParquetObjects(delivered, stream, ports, keyContext)));
+  } else if (deliveredRecords > 0) {
     const codec = codecFor(destination.compressionFormat);
     const extension = destination.fileExtension ?? codec.extension;
     planned.push({
       role: 'DeliveryToS3',
-      records,
+      records: deliveredRecords,
       bytes: processed.reduce((sum, chunk) => sum + chunk.byteLength, 0),
       put: {
         bucket: destination.bucket,
@@ -169,4 +190,31 @@ async function planParquetObjects(
     });
   }
   return planned;
+}
+
+/** One object per error-output type under the error prefix, with the destination's compression (spec §4). */
+async function errorObjects(
+  bodies: Map<string, { body: Uint8Array; records: number }>,
+  destination: ResolvedStream['destination'],
+  keyContext: Parameters<KeyTemplates['dataKey']>[0],
+  ports: { ids: IdSource; nowMs: number },
+): Promise<PlannedObject[]> {
+  const codec = codecFor(destination.compressionFormat);
+  const objects: PlannedObject[] = [];
+  for (const [errorOutputType, { body, records }] of bodies) {
+    objects.push({
+      role: 'ErrorOutput',
+      records,
+      bytes: body.byteLength,
+      put: {
+        bucket: destination.bucket,
+        key: keysOf(destination).errorKey(errorOutputType, keyContext, codec.extension),
+        body: await compressToBody(codec, [body], ports),
+        contentType: 'application/octet-stream',
+        ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+        ...(destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn } : {}),
+      },
+    });
+  }
+  return objects;
 }

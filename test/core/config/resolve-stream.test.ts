@@ -115,7 +115,22 @@ describe('toResolvedStream', () => {
 
   it('ignores processors of a disabled ProcessingConfiguration', () => {
     const stored = create(
-      withS3({ ProcessingConfiguration: { Enabled: false, Processors: [{ Type: 'Lambda' }] } }),
+      withS3({
+        ProcessingConfiguration: {
+          Enabled: false,
+          Processors: [
+            {
+              Type: 'Lambda',
+              Parameters: [
+                {
+                  ParameterName: 'LambdaArn',
+                  ParameterValue: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+                },
+              ],
+            },
+          ],
+        },
+      }),
     );
     expect(toResolvedStream(stored, ctx).destination.processors).toEqual([]);
   });
@@ -338,7 +353,7 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     });
   });
 
-  it('checks format conversion (§7) and rejects dynamic partitioning and unsupported processors', () => {
+  it('checks format conversion (§7) and rejects dynamic partitioning', () => {
     const error = errorOf(() =>
       create(
         withS3({
@@ -373,9 +388,6 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     );
     expect(error.message).toContain(
       'Sluice does not support dynamic partitioning (DynamicPartitioningConfiguration with Enabled true) yet',
-    );
-    expect(error.message).toContain(
-      'Sluice does not support the Lambda processor (only AppendDelimiterToRecord is available) yet',
     );
   });
 
