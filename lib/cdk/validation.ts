@@ -43,6 +43,19 @@ export function failIfInvalid(
   deliveryStreamName = 'sluice-placeholder',
 ): void {
   const input = withPlaceholders({ DeliveryStreamName: deliveryStreamName, [member]: configuration });
+  // The local runtime runs these, but the flush Lambda has no transform invoker yet (issue 6): refuse at synth
+  // rather than deploy a stream whose every flush would fail into the DLQ.
+  const processors = (
+    configuration.ProcessingConfiguration as { Processors?: Array<{ Type?: string }> } | undefined
+  )?.Processors;
+  const notOnAws = (processors ?? [])
+    .map((p) => p.Type)
+    .filter((t) => t !== undefined && t !== 'AppendDelimiterToRecord');
+  if (notOnAws.length > 0) {
+    throw new DeliveryStreamConfigError(
+      `${scope.node.path}: Sluice on AWS does not support the ${notOnAws.join(', ')} processor yet (only AppendDelimiterToRecord); the local runtime runs it.`,
+    );
+  }
   try {
     validateCreateInput(input);
   } catch (error) {

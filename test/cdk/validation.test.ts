@@ -126,7 +126,7 @@ describe('S3Bucket fails (with the core’s rules) when', () => {
   it('a processor the runtime cannot run yet is configured', () => {
     const fn = lambda.Function.fromFunctionName(stack, 'Transform', 'transform');
     expect(() => s3Stream({ processors: [new LambdaFunctionProcessor(fn)] })).toThrow(
-      /does not support the Lambda processor/,
+      /Sluice on AWS does not support the Lambda processor/,
     );
   });
 });
