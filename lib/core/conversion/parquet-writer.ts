@@ -1,0 +1,104 @@
+import { yieldToEventLoop } from '../compression/yield-to-event-loop.ts';
+import { OutputChunks } from './byte-sink.ts';
+import { Codec, ColumnChunkEncoder, type EncodedChunk } from './column-chunk.ts';
+import { ColumnData } from './column-data.ts';
+import type { ParquetSerDeOptions } from './config.ts';
+import { fileMetadata, type PlacedChunk, type RowGroupMetadata } from './footer.ts';
+import type { ParquetSchema } from './schema.ts';
+
+/**
+ * Decoded bytes (levels and values in the column arrays) at which a row group is closed, whatever
+ * BlockSizeBytes says. BlockSizeBytes is at least 64 MiB (§7.3) and a 128 MiB buffer of JSON would otherwise
+ * be held decoded in full before anything is encoded; with this cap a conversion holds at most about
+ * 32 MiB of decoded values (plus their arrays' growth headroom) besides the encoded output.
+ */
+export const MAX_ROW_GROUP_DECODED_BYTES = 32 * 1024 * 1024;
+
+const MAGIC = new TextEncoder().encode('PAR1');
+
+/**
+ * Writes one Parquet file: rows are shredded into `columns` by the caller; `closeRowGroup` encodes them as a
+ * row group once `rowGroupFull()` says so, and `finish` writes the footer. Row groups are padded to the next
+ * BlockSizeBytes boundary when they would straddle it and the gap is at most MaxPaddingBytes, as parquet-mr
+ * aligns row groups with HDFS blocks.
+ */
+export class ParquetFileWriter {
+  readonly columns: ColumnData[];
+  private readonly output = new OutputChunks();
+  private readonly encoder: ColumnChunkEncoder;
+  private readonly rowGroups: RowGroupMetadata[] = [];
+  private readonly rowGroupLimit: number;
+  private rows = 0;
+
+  constructor(
+    private readonly schema: ParquetSchema,
+    private readonly options: ParquetSerDeOptions,
+  ) {
+    this.columns = schema.leaves.map((leaf) => new ColumnData(leaf));
+    this.encoder = new ColumnChunkEncoder(options);
+    this.rowGroupLimit = Math.min(options.blockSizeBytes, MAX_ROW_GROUP_DECODED_BYTES);
+    this.output.add(MAGIC.slice());
+  }
+
+  /** Rows added to the open row group by the caller. */
+  addRows(count: number): void {
+    this.rows += count;
+  }
+
+  rowGroupFull(): boolean {
+    let held = 0;
+    for (const column of this.columns) held += column.heldBytes();
+    return held >= this.rowGroupLimit;
+  }
+
+  get totalRows(): number {
+    return this.rowGroups.reduce((sum, g) => sum + g.rows, 0) + this.rows;
+  }
+
+  async closeRowGroup(): Promise<void> {
+    if (this.rows === 0) return;
+    const encoded: EncodedChunk[] = [];
+    let size = 0;
+    for (const column of this.columns) {
+      const chunk = await this.encoder.encode(column);
+      encoded.push(chunk);
+      size += chunk.compressedBytes;
+      column.reset();
+    }
+    this.pad(size);
+    const start = this.output.offset;
+    const placed: PlacedChunk[] = [];
+    for (const chunk of encoded) {
+      placed.push({ chunk, offset: this.output.offset });
+      for (const piece of chunk.pieces) this.output.add(piece);
+    }
+    this.rowGroups.push({ rows: this.rows, offset: start, chunks: placed });
+    this.rows = 0;
+    await yieldToEventLoop();
+  }
+
+  private pad(rowGroupBytes: number): void {
+    const block = this.options.blockSizeBytes;
+    const remaining = block - (this.output.offset % block);
+    if (rowGroupBytes > remaining && remaining <= this.options.maxPaddingBytes) {
+      this.output.add(new Uint8Array(remaining));
+    }
+  }
+
+  /** Closes the last row group and returns the file's chunks. */
+  async finish(): Promise<Uint8Array[]> {
+    await this.closeRowGroup();
+    const footer = fileMetadata(
+      this.schema,
+      this.rowGroups,
+      Codec[this.options.compression],
+      this.options.writerVersion,
+    );
+    const tail = new Uint8Array(footer.length + 8);
+    tail.set(footer, 0);
+    new DataView(tail.buffer).setUint32(footer.length, footer.length, true);
+    tail.set(MAGIC, footer.length + 4);
+    this.output.add(tail);
+    return this.output.finish();
+  }
+}
