@@ -5,7 +5,7 @@ import { ByteSink } from './byte-sink.ts';
 import type { ColumnData } from './column-data.ts';
 import type { ParquetSerDeOptions } from './config.ts';
 import { buildDictionary } from './dictionary.ts';
-import { bitWidthOf, writeBitPackedBooleans, writeRleHybrid } from './rle.ts';
+import { bitWidthOf, writeBitPackedBooleans, writeRleHybrid, writeRleRun } from './rle.ts';
 import { Physical } from './schema.ts';
 import { type ColumnStatistics, columnStatistics } from './statistics.ts';
 import { ThriftWriter } from './thrift-compact.ts';
@@ -31,6 +31,37 @@ export interface EncodedChunk {
   readonly statistics: ColumnStatistics;
 }
 
+/**
+ * Pages whose sample SNAPPY cannot shrink below 90% (random doubles, timestamps, unique ids) are written as a
+ * SNAPPY block made of one literal: valid SNAPPY for every reader, a copy instead of a compression that would
+ * save little. snappyjs compresses near-incompressible data at only ~100 MB/s, a tenth of the end-to-end budget.
+ */
+const SNAPPY_SAMPLE_BYTES = 64 * 1024;
+const SNAPPY_MIN_RATIO = 0.9;
+
+/** A raw SNAPPY block holding `raw` as a single literal: length preamble, tag 63<<2, 4-byte length - 1, bytes. */
+function snappyLiteral(raw: Uint8Array): Uint8Array {
+  const preamble: number[] = [];
+  let v = raw.length;
+  while (v >= 0x80) {
+    preamble.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  preamble.push(v);
+  if (raw.length === 0) return Uint8Array.from(preamble);
+  const out = new Uint8Array(preamble.length + 5 + raw.length);
+  out.set(preamble, 0);
+  let at = preamble.length;
+  const n = raw.length - 1;
+  out[at++] = 63 << 2;
+  out[at++] = n & 0xff;
+  out[at++] = (n >>> 8) & 0xff;
+  out[at++] = (n >>> 16) & 0xff;
+  out[at++] = n >>> 24;
+  out.set(raw, at);
+  return out;
+}
+
 /** Page bytes encoded between two yields to the event loop. */
 const YIELD_EVERY_PAGE_BYTES = 2 * 1024 * 1024;
 
@@ -45,6 +76,8 @@ export class ColumnChunkEncoder {
   private readonly header = new ThriftWriter();
   private readonly codec: number;
   private bytesSinceYield = 0;
+  /** Whether SNAPPY shrinks this column chunk's data pages enough to spend the time; decided on a sample. */
+  private snappyWorthIt: boolean | undefined;
 
   constructor(private readonly options: ParquetSerDeOptions) {
     this.codec = Codec[options.compression];
@@ -52,6 +85,7 @@ export class ColumnChunkEncoder {
 
   async encode(column: ColumnData): Promise<EncodedChunk> {
     const leaf = column.leaf;
+    this.snappyWorthIt = undefined;
     const v2 = this.options.writerVersion === 'V2';
     let dictionary = this.options.enableDictionaryCompression
       ? buildDictionary(column, this.options.pageSizeBytes)
@@ -89,6 +123,7 @@ export class ColumnChunkEncoder {
       h.i32(2, v2 ? Encoding.PLAIN : Encoding.PLAIN_DICTIONARY);
       h.endStruct();
       push(h.finish(), body, raw.length);
+      this.snappyWorthIt = undefined;
     }
     const dataPageOffset = compressedBytes;
     const valueEncoding = dictionary
@@ -106,12 +141,20 @@ export class ColumnChunkEncoder {
     const fixedWidth = dictionary ? indexWidth / 8 : column.valueWidth;
     let entry = 0;
     let value = 0;
+    // A flat column without nulls has one value per entry and row: pages are cut by count, levels are one run.
+    const dense = !repeated && column.valueCount === column.levelCount && fixedWidth > 0;
+    const valuesPerPage = dense ? Math.max(1, Math.ceil(pageLimit / fixedWidth)) : 0;
     do {
       const firstEntry = entry;
       const firstValue = value;
       let size = 0;
       let rows = 0;
-      while (entry < column.levelCount) {
+      if (dense) {
+        entry = Math.min(column.levelCount, entry + valuesPerPage);
+        value = entry;
+        rows = entry - firstEntry;
+      }
+      while (!dense && entry < column.levelCount) {
         if (repeated && rep[entry] === 0) {
           if (size >= pageLimit && entry > firstEntry) break;
           rows++;
@@ -143,7 +186,8 @@ export class ColumnChunkEncoder {
       if (maxDef > 0) {
         if (!v2) this.levels.uint32(0);
         const start = this.levels.length;
-        writeRleHybrid(this.levels, def, firstEntry, entry, bitWidthOf(maxDef));
+        if (dense) writeRleRun(this.levels, maxDef, count, bitWidthOf(maxDef));
+        else writeRleHybrid(this.levels, def, firstEntry, entry, bitWidthOf(maxDef));
         defLength = this.levels.length - start;
         if (!v2) this.levels.uint32At(start - 4, defLength);
       }
@@ -267,7 +311,13 @@ export class ColumnChunkEncoder {
 
   /** Compressed copy of the page (always a new array: the page buffer is reused). */
   private compress(raw: Uint8Array): Uint8Array {
-    if (this.codec === Codec.SNAPPY) return SnappyJS.compress(raw);
+    if (this.codec === Codec.SNAPPY) {
+      if (this.snappyWorthIt === undefined) {
+        const sample = raw.subarray(0, SNAPPY_SAMPLE_BYTES);
+        this.snappyWorthIt = SnappyJS.compress(sample).length < sample.length * SNAPPY_MIN_RATIO;
+      }
+      return this.snappyWorthIt ? SnappyJS.compress(raw) : snappyLiteral(raw);
+    }
     if (this.codec === Codec.GZIP) return new Uint8Array(gzipSync(raw));
     return raw.slice();
   }

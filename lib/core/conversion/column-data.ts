@@ -140,9 +140,13 @@ export class ColumnData {
   }
 
   pushBytes(source: Uint8Array, start: number, end: number): void {
-    const at = this.reserveBytes(end - start);
-    this.bytes.set(source.subarray(start, end), at);
-    this.endBytes(at + end - start);
+    const length = end - start;
+    const at = this.reserveBytes(length);
+    const bytes = this.bytes;
+    // A subarray per value costs more than copying a short string byte by byte.
+    if (length < 48) for (let i = 0; i < length; i++) bytes[at + i] = source[start + i]!;
+    else bytes.set(source.subarray(start, end), at);
+    this.endBytes(at + length);
   }
 
   /** A FIXED_LEN_BYTE_ARRAY value. */

@@ -45,6 +45,10 @@ class Node {
   slotKeys: Uint8Array[] = [];
   slotFields: number[] = [];
   keyMap: Map<string, number> = new Map();
+  /** The slot key tried first by matchKey: the one after the last key matched. */
+  nextGuess = 0;
+  /** False when a folded key holds '"' or '\\', which the guess compare does not expect. */
+  guessable = true;
   /** Per field: the serial of the object that last set it (duplicate and missing-field detection). */
   seen: Int32Array = new Int32Array(0);
   /** Duplicate-key mode: the offset of each field's last value in the object being read. */
@@ -165,6 +169,7 @@ export class JsonShredder {
           node.slotFields.push(field);
           node.slots[slot] = node.slotKeys.length;
         });
+        node.guessable = node.slotKeys.every((key) => !key.includes(0x22) && !key.includes(0x5c));
         node.seen = new Int32Array(keys.length);
         node.lastValueAt = new Int32Array(keys.length);
         break;
@@ -341,6 +346,31 @@ export class JsonShredder {
     const fold = this.fold;
     const dots = this.dots;
     const start = this.p + 1;
+    // Records of one stream usually list their keys in the same order: try the field after the last one matched
+    // with a single compare before hashing.
+    const guess = node.nextGuess;
+    if (guess < node.slotKeys.length && node.guessable) {
+      const key = node.slotKeys[guess]!;
+      const length = key.length;
+      if (start + length < e && b[start + length] === 0x22) {
+        let k = 0;
+        for (; k < length; k++) {
+          const c = b[start + k]!;
+          const want = key[k]!;
+          // Keys never hold '"' or '\\' (compile drops such guesses), so equal bytes need no further check.
+          if (c === want) continue;
+          if (fold && c >= 0x41 && c <= 0x5a && c + 32 === want) continue;
+          if (dots && c === 0x2e && want === 0x5f) continue;
+          break;
+        }
+        if (k === length) {
+          this.p = start + length + 1;
+          const field = node.slotFields[guess]!;
+          node.nextGuess = guess + 1;
+          return field;
+        }
+      }
+    }
     let i = start;
     let h = 0;
     for (;;) {
@@ -370,7 +400,10 @@ export class JsonShredder {
           if (dots && c === 0x2e) c = 0x5f;
           if (c !== key[k]) break;
         }
-        if (k === length) return node.slotFields[entry - 1]!;
+        if (k === length) {
+          node.nextGuess = entry;
+          return node.slotFields[entry - 1]!;
+        }
       }
       slot = (slot + 1) & mask;
     }
@@ -482,6 +515,14 @@ export class JsonShredder {
     const c = b[this.p]!;
     const column = node.column!;
     if (c === 0x22) {
+      const kind = node.leaf!.valueKind;
+      if (
+        (kind === ValueKind.STRING || kind === ValueKind.VARCHAR || kind === ValueKind.CHAR) &&
+        this.copyString(column, rep)
+      ) {
+        if (node.leaf!.length !== 0) this.truncate(node);
+        return;
+      }
       this.scanString();
       this.stringLeaf(node, rep, !this.hive);
       return;
@@ -552,9 +593,11 @@ export class JsonShredder {
         return;
       }
       case ValueKind.TIMESTAMP: {
-        const bytes = this.stringBytes();
-        if (!this.timestamp(bytes, 0, bytes.length))
-          throw this.mismatchAt(node, this.strStart - 1, this.strEnd + 1);
+        const plain = !this.strEscaped && !this.strNonAscii;
+        const ok = plain
+          ? this.timestamp(this.b, this.strStart, this.strEnd)
+          : this.timestampOf(this.stringBytes());
+        if (!ok) throw this.mismatchAt(node, this.strStart - 1, this.strEnd + 1);
         column.valueAt(rep);
         this.pushInstant(column);
         return;
@@ -730,6 +773,10 @@ export class JsonShredder {
     return true;
   }
 
+  private timestampOf(bytes: Uint8Array): boolean {
+    return this.timestamp(bytes, 0, bytes.length);
+  }
+
   private timestamp(bytes: Uint8Array, start: number, end: number): boolean {
     const out = this.instant;
     if (!this.hive) return parseOpenXTimestamp(bytes, start, end, out);
@@ -815,6 +862,32 @@ export class JsonShredder {
     const decoded = out.subarray(0, n);
     if (this.strNonAscii && !validUtf8(decoded, 0, n)) return utf8Encoder.encode(utf8Decoder.decode(decoded));
     return decoded;
+  }
+
+  /**
+   * The common case of a string value, scanned and copied into the column in one pass: plain ASCII without
+   * escapes. Returns false, having changed nothing, for any other string (the general path then handles it).
+   */
+  private copyString(column: ColumnData, rep: number): boolean {
+    const b = this.b;
+    const e = this.e;
+    const start = this.p + 1;
+    const at = column.reserveBytes(e - start);
+    const out = column.bytes;
+    let i = start;
+    let n = at;
+    for (;;) {
+      if (i >= e) return false;
+      const c = b[i]!;
+      if (c === 0x22) break;
+      if (c === 0x5c || c < 0x20 || c >= 0x80) return false;
+      out[n++] = c;
+      i++;
+    }
+    column.valueAt(rep);
+    column.endBytes(n);
+    this.p = i + 1;
+    return true;
   }
 
   /** Scans the string at p (a quote), validating it; sets strStart/strEnd/strEscaped/strNonAscii. */

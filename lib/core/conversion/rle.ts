@@ -45,6 +45,12 @@ export function writeRleHybrid(
   if (literalStart < end) bitPack(out, values, literalStart, end, width);
 }
 
+/** One RLE run: `count` times `value`. */
+export function writeRleRun(out: ByteSink, value: number, count: number, width: number): void {
+  out.varint(count * 2);
+  for (let k = 0; k < (width + 7) >> 3; k++) out.byte((value >>> (8 * k)) & 0xff);
+}
+
 function bitPack(
   out: ByteSink,
   values: Uint8Array | Int32Array,

@@ -78,14 +78,20 @@ export function parseSqlTimestamp(b: Uint8Array, s: number, e: number, out: Inst
   i += n;
   const iso = b[i] === 0x54; // 'T'
   if (!(b[i] === 0x20 || (iso && isoZ))) return false;
-  const time = [0, 0, 0];
-  for (let part = 0; part < 3; part++) {
-    if (part > 0 && b[i] !== 0x3a) return false;
-    n = run(b, ++i, e, 2);
-    if (n === 0) return false;
-    time[part] = digits(b, i, n);
-    i += n;
-  }
+  n = run(b, ++i, e, 2);
+  if (n === 0) return false;
+  const hour = digits(b, i, n);
+  i += n;
+  if (b[i] !== 0x3a) return false;
+  n = run(b, ++i, e, 2);
+  if (n === 0) return false;
+  const minute = digits(b, i, n);
+  i += n;
+  if (b[i] !== 0x3a) return false;
+  n = run(b, ++i, e, 2);
+  if (n === 0) return false;
+  const second = digits(b, i, n);
+  i += n;
   let micros = 0;
   if (b[i] === 0x2e) {
     n = run(b, ++i, e, 10);
@@ -95,7 +101,7 @@ export function parseSqlTimestamp(b: Uint8Array, s: number, e: number, out: Inst
   }
   if (iso && b[i++] !== 0x5a) return false; // 'Z'
   if (i !== e || month < 1 || month > 12 || day < 1 || day > 31) return false;
-  return finish(out, daysFromCivil(year, month, day), time[0]!, time[1]!, time[2]!, micros);
+  return finish(out, daysFromCivil(year, month, day), hour, minute, second, micros);
 }
 
 /**
@@ -104,6 +110,8 @@ export function parseSqlTimestamp(b: Uint8Array, s: number, e: number, out: Inst
  * go through the same rule as their text.
  */
 export function parseOpenXTimestamp(b: Uint8Array, s: number, e: number, out: Instant): boolean {
+  // A date-time (the common case) is recognised without the scan for ':' and '.'.
+  if (e - s >= 14 && b[s + 4] === 0x2d && parseSqlTimestamp(b, s, e, out, true)) return true;
   let colon = false;
   let dot = false;
   for (let i = s; i < e; i++) {
