@@ -1044,11 +1044,13 @@ export class JsonShredder {
   }
 
   private parseError(why: string): RecordFailure {
-    const at = this.p;
-    const excerpt = utf8Decoder.decode(this.b.subarray(Math.max(0, at - 20), Math.min(this.e, at + 20)));
+    const at = Math.min(this.p, this.e);
+    const excerpt = utf8Decoder.decode(
+      this.b.subarray(Math.max(this.recordStart, at - 20), Math.min(this.e, at + 20)),
+    );
     return new RecordFailure(
       PARSE_ERROR,
-      `The record is not valid JSON: ${why} at byte ${at}, near ${JSON.stringify(excerpt)}.`,
+      `The record is not valid JSON: ${why} at byte ${at - this.recordStart}, near ${JSON.stringify(excerpt)}.`,
     );
   }
 

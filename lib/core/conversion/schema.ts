@@ -116,7 +116,7 @@ export type LogicalType =
 
 /** A Glue table compiled once into what the shredder and the Parquet writer need. */
 export interface ParquetSchema {
-  readonly columns: readonly StructNode['fields'][number][];
+  readonly columns: readonly SchemaNode[];
   readonly root: StructNode;
   readonly leaves: readonly LeafColumn[];
   readonly elements: readonly SchemaElement[];
