@@ -11,7 +11,14 @@ import { conversionWith, convert, query, schemaOf } from './helpers.ts';
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'parquet');
 const UPDATE = process.env.SLUICE_UPDATE_GOLDEN === '1';
 
-const CASES = [
+interface GoldenCase {
+  file: string;
+  columns: Record<string, string>;
+  records: string[];
+  parquet: { compression: 'SNAPPY' | 'UNCOMPRESSED'; writerVersion: 'V1' | 'V2' };
+}
+
+const CASES: GoldenCase[] = [
   {
     file: 'flat-snappy-v1.parquet',
     columns: {
@@ -34,7 +41,7 @@ const CASES = [
         price: (i * 1.25).toFixed(2),
       }),
     ),
-    parquet: { compression: 'SNAPPY', writerVersion: 'V1' } as const,
+    parquet: { compression: 'SNAPPY', writerVersion: 'V1' },
   },
   {
     file: 'nested-uncompressed-v2.parquet',
@@ -52,7 +59,7 @@ const CASES = [
         attrs: { a: [i, null], [`k${i % 2}`]: [] },
       }),
     ),
-    parquet: { compression: 'UNCOMPRESSED', writerVersion: 'V2' } as const,
+    parquet: { compression: 'UNCOMPRESSED', writerVersion: 'V2' },
   },
 ];
 
