@@ -237,3 +237,39 @@ describe('round trip through DuckDB and hyparquet', () => {
     }
   });
 });
+
+describe('MaxPaddingBytes', () => {
+  it('starts a row group on the next BlockSizeBytes boundary when the gap is within MaxPaddingBytes', async () => {
+    const records = Array.from({ length: 2000 }, (_, i) =>
+      JSON.stringify({ id: i, text: `value ${i * 7919}` }),
+    );
+    const columns = { id: 'int', text: 'string' };
+    const block = 4096;
+    const starts = async (maxPaddingBytes: number) => {
+      const conversion = conversionWith(undefined, { blockSizeBytes: block, maxPaddingBytes });
+      const { duck, hyp, path } = await roundTrip(records, columns, conversion);
+      expect(duck).toEqual(records.map((r) => JSON.parse(r)));
+      expect(hyp).toEqual(duck);
+      const rows = await query(
+        `select row_group_id as g, min(coalesce(dictionary_page_offset, data_page_offset))::INT as start,
+                sum(total_compressed_size)::INT as size
+         from parquet_metadata('${path}') group by row_group_id order by row_group_id`,
+      );
+      return rows.map((r) => ({ start: r.start as number, size: r.size as number }));
+    };
+    const padded = await starts(block);
+    expect(padded.length).toBeGreaterThan(3);
+    for (const { start, size } of padded) {
+      // Either the row group fits before the next boundary, or it was moved to start on one.
+      const fits = Math.floor(start / block) === Math.floor((start + size - 1) / block);
+      expect(fits || start % block === 0, `row group at ${start} (${size} bytes)`).toBe(true);
+    }
+    expect(padded.some(({ start }) => start > 0 && start % block === 0)).toBe(true);
+    const unpadded = await starts(0);
+    expect(
+      unpadded.some(
+        ({ start, size }) => Math.floor(start / block) !== Math.floor((start + size - 1) / block),
+      ),
+    ).toBe(true);
+  });
+});
