@@ -282,26 +282,29 @@ export class JsonShredder {
     const fields = node.fields;
     this.p++;
     this.ws();
-    if (b[this.p] === 0x7d) this.p++;
+    if (this.p < this.e && b[this.p] === 0x7d) this.p++;
     else {
       for (;;) {
         if (this.p >= this.e || b[this.p] !== 0x22) throw this.parseError('expected a quoted key');
         const field = this.matchKey(node);
-        this.ws();
-        if (b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
+        // Compact JSON (`"key":value,`) skips the whitespace calls.
+        if (b[this.p] !== 0x3a) this.ws();
+        if (this.p >= this.e || b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
         this.p++;
-        this.ws();
+        if (b[this.p]! <= 0x20) this.ws();
+        if (this.p >= this.e) throw this.parseError('unexpected end of the record');
         if (field < 0 || (this.dupMode && node.lastValueAt[field] !== this.p)) this.skipValue(depth + 1);
         else {
           if (seen[field] === serial) throw DUPLICATE_KEY;
           seen[field] = serial;
           this.value(fields[field]!, rep, depth + 1);
         }
-        this.ws();
+        if (b[this.p]! <= 0x20) this.ws();
+        if (this.p >= this.e) throw this.parseError('unexpected end of the record');
         const c = b[this.p];
         if (c === 0x2c) {
           this.p++;
-          this.ws();
+          if (b[this.p]! <= 0x20) this.ws();
         } else if (c === 0x7d) {
           this.p++;
           break;
@@ -323,16 +326,16 @@ export class JsonShredder {
         if (this.p >= this.e || b[this.p] !== 0x22) throw this.parseError('expected a quoted key');
         const field = this.matchKey(node);
         this.ws();
-        if (b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
+        if (this.p >= this.e || b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
         this.p++;
         this.ws();
         if (field >= 0) node.lastValueAt[field] = this.p;
         this.skipValue(depth + 1);
         this.ws();
-        if (b[this.p] === 0x2c) {
+        if (this.p < this.e && b[this.p] === 0x2c) {
           this.p++;
           this.ws();
-        } else if (b[this.p] === 0x7d) break;
+        } else if (this.p < this.e && b[this.p] === 0x7d) break;
         else throw this.parseError("expected ',' or '}' in an object");
       }
     }
@@ -443,7 +446,7 @@ export class JsonShredder {
     const b = this.b;
     this.p++;
     this.ws();
-    if (b[this.p] === 0x5d) {
+    if (this.p < this.e && b[this.p] === 0x5d) {
       this.p++;
       this.empty(node, rep);
       return;
@@ -451,9 +454,11 @@ export class JsonShredder {
     const element = node.element!;
     let r = rep;
     for (;;) {
+      if (this.p >= this.e) throw this.parseError('unexpected end of the record');
       this.value(element, r, depth + 1);
       r = node.repetitionLevel;
       this.ws();
+      if (this.p >= this.e) throw this.parseError('unexpected end of the record');
       const c = b[this.p];
       if (c === 0x2c) {
         this.p++;
@@ -470,7 +475,7 @@ export class JsonShredder {
     const b = this.b;
     this.p++;
     this.ws();
-    if (b[this.p] === 0x7d) {
+    if (this.p < this.e && b[this.p] === 0x7d) {
       this.p++;
       this.empty(node, rep);
       return;
@@ -481,12 +486,14 @@ export class JsonShredder {
       this.scanString();
       this.stringLeaf(node.key!, r, true);
       this.ws();
-      if (b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
+      if (this.p >= this.e || b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
       this.p++;
       this.ws();
+      if (this.p >= this.e) throw this.parseError('unexpected end of the record');
       this.value(node.value!, r, depth + 1);
       r = node.repetitionLevel;
       this.ws();
+      if (this.p >= this.e) throw this.parseError('unexpected end of the record');
       const c = b[this.p];
       if (c === 0x2c) {
         this.p++;
@@ -1008,7 +1015,7 @@ export class JsonShredder {
       const close = c === 0x7b ? 0x7d : 0x5d;
       this.p++;
       this.ws();
-      if (b[this.p] === close) {
+      if (this.p < this.e && b[this.p] === close) {
         this.p++;
         return;
       }
@@ -1017,7 +1024,7 @@ export class JsonShredder {
           if (b[this.p] !== 0x22) throw this.parseError('expected a quoted key');
           this.scanString();
           this.ws();
-          if (b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
+          if (this.p >= this.e || b[this.p] !== 0x3a) throw this.parseError("expected ':' after a key");
           this.p++;
           this.ws();
         }

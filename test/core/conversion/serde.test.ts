@@ -358,3 +358,28 @@ describe('record framing and failures', () => {
     ]);
   });
 });
+
+describe('record boundaries', () => {
+  it('never reads past the end of a record into the next one', async () => {
+    const schema = schemaOf({ a: 'int', l: 'array<int>', m: 'map<string,int>', x: 'string' });
+    const pairs = [
+      ['{"a":1', '}'],
+      ['{"l":[1', ']}'],
+      ['{"m":{"k":1', '}}'],
+      ['{"a"', ':1}'],
+      ['{"a":', '1}'],
+      ['{"x":{"y":[', ']}}'],
+      ['{"a":1,', '"x":"y"}'],
+    ];
+    for (const [first, second] of pairs) {
+      const result = await convert([first!, second!], schema, conversionWith());
+      expect(
+        result.failures.map((f) => [f.recordIndex, f.errorCode]),
+        `${first} | ${second}`,
+      ).toEqual([
+        [0, PARSE_ERROR],
+        [1, PARSE_ERROR],
+      ]);
+    }
+  });
+});
