@@ -17,6 +17,15 @@ export const PARQUET_SERDE_LIMITS = {
 /** The object key's extension when conversion is on (spec §3.4): `.parquet`, replaced by a FileExtension. */
 export const PARQUET_FILE_EXTENSION = '.parquet';
 
+/**
+ * The extension of a converted object's key (spec §3.4): the destination's FileExtension when set (it replaces
+ * the default rather than being appended; `""` means unset), else `.parquet`. The Parquet codec adds no suffix:
+ * SNAPPY/GZIP compress the pages inside the file, and CompressionFormat must be UNCOMPRESSED (§7).
+ */
+export function convertedObjectExtension(fileExtension: string | undefined): string {
+  return fileExtension ? fileExtension : PARQUET_FILE_EXTENSION;
+}
+
 export interface OpenXJsonSerDeOptions {
   readonly kind: 'OpenXJsonSerDe';
   /** Default true: JSON keys are lower-cased before they are matched with the (lower-case) columns. */

@@ -7,6 +7,7 @@ export type {
 } from './config.ts';
 export {
   checkDataFormatConversion,
+  convertedObjectExtension,
   PARQUET_FILE_EXTENSION,
   PARQUET_SERDE_LIMITS,
   resolveDataFormatConversion,

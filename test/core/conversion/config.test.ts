@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkDataFormatConversion,
+  convertedObjectExtension,
   PARQUET_FILE_EXTENSION,
   resolveDataFormatConversion,
 } from '../../../lib/core/conversion/index.ts';
@@ -211,7 +212,10 @@ describe('resolveDataFormatConversion', () => {
     }
   });
 
-  it('names the object extension (spec §3.4: .parquet, no compression suffix)', () => {
+  it('names the object extension (spec §3.4: .parquet, no compression suffix, FileExtension replaces it)', () => {
     expect(PARQUET_FILE_EXTENSION).toBe('.parquet');
+    expect(convertedObjectExtension(undefined)).toBe('.parquet');
+    expect(convertedObjectExtension('')).toBe('.parquet');
+    expect(convertedObjectExtension('.pq')).toBe('.pq');
   });
 });
