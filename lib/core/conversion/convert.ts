@@ -18,7 +18,7 @@ export interface ConversionResult {
   failures: ConversionFailure[];
 }
 
-/** Rows between two checks of the row-group cap (a check sums every column's held bytes). */
+/** Records between two checks of the row-group cap (a check sums every column's held bytes). */
 const CHECK_EVERY_RECORDS = 64;
 
 /**
