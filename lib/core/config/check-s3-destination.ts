@@ -4,7 +4,7 @@
  * caller joins them so a user sees every problem in one round trip.
  */
 import { bounded } from '../errors.ts';
-import { checkDataFormatConversion } from '../parquet/index.ts';
+import { checkDataFormatConversion } from '../conversion/index.ts';
 import { resolveProcessingConfiguration } from '../processors/index.ts';
 import { checkS3Prefixes } from '../s3/prefix-rules.ts';
 import type {
@@ -129,7 +129,8 @@ export function checkExtendedS3Destination(config: ExtendedS3DestinationConfigur
     problems.push(
       ...checkDataFormatConversion(config.DataFormatConversionConfiguration, {
         compressionFormat: config.CompressionFormat ?? 'UNCOMPRESSED',
-        bufferingSizeMiB: config.BufferingHints?.SizeInMBs,
+        bufferingSizeBytes:
+          config.BufferingHints?.SizeInMBs === undefined ? undefined : config.BufferingHints.SizeInMBs * 1024 * 1024,
       }),
     );
   }

@@ -47,7 +47,7 @@ export interface ResolvedExtendedS3Destination extends ResolvedS3Destination {
   /** IANA zone for prefix and key timestamps; 'UTC' by default (spec §3.1). */
   customTimeZone: string;
   processors: ResolvedProcessor[];
-  /** DataFormatConversionConfiguration as configured, when Enabled (resolved by lib/core/parquet at delivery). */
+  /** DataFormatConversionConfiguration as configured, when Enabled (resolved by lib/core/conversion at delivery). */
   dataFormatConversion: DataFormatConversionConfiguration | undefined;
   s3BackupMode: 'Disabled' | 'Enabled';
   /** Present exactly when s3BackupMode is Enabled. */

@@ -4,22 +4,28 @@ import { SluiceError } from '../errors.ts';
 import {
   type ConversionResult,
   compileSchema,
-  conversionOptionsOf,
+  type GlueTable,
   convertToParquet,
   type ParquetSchema,
-} from '../parquet/index.ts';
+  type ResolvedDataFormatConversion,
+  resolveDataFormatConversion,
+} from '../conversion/index.ts';
 import { formatConversionFailedDocument, joinErrorDocuments } from '../processing/error-documents.ts';
 import type { RecordRun } from '../records.ts';
 
-/** A table of the Glue Data Catalog as data format conversion needs it (StorageDescriptor.Columns). */
-export interface GlueTable {
-  Columns: Array<{ Name: string; Type: string; Comment?: string }>;
-}
+export type { GlueTable };
 
-/** Where schemas come from: the config file's `glueTables` locally, Glue's GetTable on AWS. */
-export type GlueTables = (databaseName: string, tableName: string) => GlueTable | undefined;
+/**
+ * Where schemas come from: the config file's `glueTables` locally, Glue's GetTable on AWS (asynchronous, and
+ * undefined when the table does not exist).
+ */
+export type GlueTables = (
+  databaseName: string,
+  tableName: string,
+) => GlueTable | undefined | Promise<GlueTable | undefined>;
 
 const schemas = new WeakMap<GlueTable, ParquetSchema>();
+const resolved = new WeakMap<object, ResolvedDataFormatConversion>();
 
 export interface ConvertedBatch {
   /** The Parquet file's chunks; empty when no record converted. */
@@ -47,7 +53,7 @@ export async function convertBatch(
     | undefined;
   const database = schemaConfig?.DatabaseName ?? '';
   const tableName = schemaConfig?.TableName ?? '';
-  const table = glueTables?.(database, tableName);
+  const table = await glueTables?.(database, tableName);
   if (!table) {
     throw new SluiceError(
       'GlueTableNotFound',
@@ -59,7 +65,12 @@ export async function convertBatch(
     schema = compileSchema(table);
     schemas.set(table, schema);
   }
-  const result = await convertToParquet(batch, schema, conversionOptionsOf(config));
+  let conversion = resolved.get(config as object);
+  if (!conversion) {
+    conversion = resolveDataFormatConversion(config)!;
+    resolved.set(config as object, conversion);
+  }
+  const result = await convertToParquet(batch, schema, conversion);
   if (result.failures.length === 0) return { body: result.body, result, errorBody: undefined };
 
   const views = recordIndex(batch);

@@ -381,10 +381,10 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     );
     expect(error.type).toBe('InvalidArgumentException');
     expect(error.message).toContain(
-      'DataFormatConversionConfiguration.InputFormatConfiguration.Deserializer must specify exactly one of OpenXJsonSerDe or HiveJsonSerDe.',
+      'DataFormatConversionConfiguration.InputFormatConfiguration.Deserializer must specify exactly one of OpenXJsonSerDe or HiveJsonSerDe',
     );
     expect(error.message).toContain(
-      'DataFormatConversionConfiguration.SchemaConfiguration.TableName is required (1 to 1024 characters, no whitespace).',
+      'DataFormatConversionConfiguration.SchemaConfiguration.TableName is required',
     );
     expect(error.message).toContain(
       'Sluice does not support dynamic partitioning (DynamicPartitioningConfiguration with Enabled true) yet',
