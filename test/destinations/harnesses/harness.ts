@@ -1,3 +1,4 @@
+import { it } from 'vitest';
 import type {
   DeliveryRecord,
   DeliveryResult,
@@ -7,13 +8,37 @@ import type { RetryPorts } from '../../../lib/core/destinations/retry-driver.ts'
 import type { PutObjectInput } from '../../../lib/core/ports.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 
+/**
+ * The destination contract (STYLE.md, issue 5): each case every writer must meet, by its title. A writer to which
+ * a case cannot apply names it in `notApplicable` with the reason, and the suite reports it skipped with that reason.
+ */
+export const CONTRACT = {
+  readable: 'delivers a batch whose records are then readable at the destination',
+  retriable: 'retries a retriable failure with backoff, then delivers each record once',
+  retryWindow:
+    'gives up on a retriable failure when the retry window closes, returning every record as failed',
+  permanent: 'reports permanent failures with the destination code and fields for the error output (§4.2)',
+  partial: 'retries only the items that failed',
+  noDuplicate: 'does not duplicate records when a retried request had already landed',
+} as const;
+export type ContractCase = keyof typeof CONTRACT;
+
+/** A contract case, or the same title skipped with the harness's reason where the case cannot apply. */
+export function contractCase(
+  harness: { notApplicable: Partial<Record<ContractCase, string>> },
+  name: ContractCase,
+  test: () => Promise<void>,
+): void {
+  const reason = harness.notApplicable[name];
+  if (reason === undefined) it(CONTRACT[name], test);
+  else it.skip(`${CONTRACT[name]} (does not apply: ${reason})`, test);
+}
+
 /** What the contract suite needs from one destination: a real writer against a real (or stand-in) server. */
 export interface DestinationHarness {
   readonly name: string;
-  /** The destination can acknowledge some items of a batch and fail others (OpenSearch bulk). */
-  readonly partialFailures: boolean;
-  /** The destination can tell a retried request from a new one (request ID, document ID). */
-  readonly idempotentRetries: boolean;
+  /** Cases that cannot apply to this destination, each with the reason (e.g. `partial` for all-or-nothing writes). */
+  readonly notApplicable: Partial<Record<ContractCase, string>>;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** An empty destination with no injected faults. */

@@ -10,8 +10,9 @@ export const STREAM_ARN = 'arn:aws:firehose:us-east-1:123456789012:deliverystrea
 
 export class HttpEndpointHarness implements DestinationHarness {
   readonly name = 'HTTP endpoint';
-  readonly partialFailures = false;
-  readonly idempotentRetries = true;
+  readonly notApplicable = {
+    partial: 'an endpoint acknowledges a whole request or none of it: only a 200 succeeds (§10.3)',
+  };
   readonly transientErrorCode = 'HttpEndpoint.DestinationException';
   server = new HttpEndpointServer();
   private url = '';

@@ -10,8 +10,7 @@ const AUTH = { username: 'firehose', password: 'stand-in-password' };
 
 export class OpenSearchHarness implements DestinationHarness {
   readonly name = 'OpenSearch';
-  readonly partialFailures = true;
-  readonly idempotentRetries = true;
+  readonly notApplicable = {};
   readonly transientErrorCode = '503';
   standin = new OpenSearchStandin({ basicAuth: AUTH });
   private endpoint = '';

@@ -31,8 +31,11 @@ export const TABLE_DDL = 'CREATE TABLE events (id integer NOT NULL, name varchar
 
 export class RedshiftHarness implements DestinationHarness {
   readonly name = 'Redshift (PostgreSQL)';
-  readonly partialFailures = false;
-  readonly idempotentRetries = false;
+  readonly notApplicable = {
+    partial: 'a COPY loads the whole manifest or nothing (§8)',
+    noDuplicate:
+      'Firehose does not avoid it: a COPY whose acknowledgement is lost is run again and loads the rows twice (§3.7, at-least-once)',
+  };
   readonly transientErrorCode = 'Redshift.ConnectionFailed';
   pg!: RunningPostgres;
   store = new MemoryObjectStore();
