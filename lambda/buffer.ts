@@ -1,6 +1,17 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { handleKinesisBatch } from '../lib/aws/buffer.ts';
-import { ids, ledger, metrics, plan, queue, staging, store, stream, streamName } from './runtime.ts';
+import {
+  adapters,
+  ids,
+  ledger,
+  metrics,
+  plan,
+  queue,
+  staging,
+  store,
+  stream,
+  streamName,
+} from './runtime.ts';
 
 export async function handler(event: KinesisStreamEvent, context: Context): Promise<void> {
   try {
@@ -10,6 +21,7 @@ export async function handler(event: KinesisStreamEvent, context: Context): Prom
       metrics,
       ids,
       stream,
+      adapters,
       store,
       staging,
       ledger,

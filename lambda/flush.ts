@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleFlushMessages } from '../lib/aws/flush.ts';
-import { ledger, metrics, staging, store, stream } from './runtime.ts';
+import { adapters, ledger, metrics, staging, store, stream } from './runtime.ts';
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   try {
@@ -10,6 +10,7 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
       store,
       metrics,
       stream,
+      adapters,
       nowMs: () => Date.now(),
       remainingMs: () => context.getRemainingTimeInMillis(),
       // A put of a 128 MiB object to S3 from Lambda takes seconds; half a minute leaves ample room.

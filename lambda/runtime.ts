@@ -5,6 +5,7 @@ import { S3ObjectStore } from '../lib/adapters/aws/s3-object-store.ts';
 import { RandomIds } from '../lib/adapters/local/random-ids.ts';
 import { BufferLedger } from '../lib/aws/buffer-ledger.ts';
 import { resolveStreamConfig } from '../lib/aws/deliver.ts';
+import { awsDeliveryAdapters, type DeliveryAdapters } from '../lib/aws/delivery-adapters.ts';
 import { EmfMetrics } from '../lib/aws/emf.ts';
 import { bufferingPlanFrom, contextFrom, ENV, required } from '../lib/aws/environment.ts';
 import { SqsFlushQueue } from '../lib/aws/flush-queue.ts';
@@ -34,4 +35,11 @@ let resolved: ResolvedStream | undefined;
 export function stream(): ResolvedStream {
   resolved ??= resolveStreamConfig(required(env, ENV.streamConfig), { ...context, nowMs: Date.now() });
   return resolved;
+}
+
+let built: DeliveryAdapters | undefined;
+/** Glue and Lambda clients for the stream's stages, made on first use (a Glue schema is cached with them). */
+export function adapters(): DeliveryAdapters {
+  built ??= awsDeliveryAdapters(stream(), context);
+  return built;
 }

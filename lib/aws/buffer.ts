@@ -5,7 +5,9 @@ import type { PendingRun } from '../core/records.ts';
 import { decodeKinesisData, encodeFrame } from './aggregate.ts';
 import type { BufferLedger } from './buffer-ledger.ts';
 import type { BufferingPlan } from './buffering-plan.ts';
-import { deliverFlush, FlushDeadlineError } from './deliver.ts';
+import { deliverFlush } from './deliver.ts';
+import type { DeliveryAdapters } from './delivery-adapters.ts';
+import { FlushDeadline } from './flush-deadline.ts';
 import type { FlushQueue } from './flush-queue.ts';
 import { sealPartition } from './seal.ts';
 import { stableId } from './seeded-ids.ts';
@@ -19,6 +21,8 @@ export interface BufferDeps {
   ids: IdSource;
   /** Direct mode: the destination. Resolved lazily so a stream whose writer is not wired yet still stages. */
   stream(): ResolvedStream;
+  /** Direct mode: Glue, the transform invoker and the region/account, for the stream's config. */
+  adapters(): DeliveryAdapters;
   store: ObjectStore;
   /** Staged mode. */
   staging: StagingStore;
@@ -56,9 +60,8 @@ export async function handleKinesisBatch(event: KinesisStreamEvent, deps: Buffer
       nowMs: deps.nowMs,
       delivered: new Set(),
       onDelivered: async () => {},
-      checkDeadline: () => {
-        if (deps.remainingMs() < deps.deadlineMarginMs) throw new FlushDeadlineError(batch.chunkId);
-      },
+      deadline: new FlushDeadline(batch.chunkId, deps.remainingMs, deps.deadlineMarginMs),
+      adapters: deps.adapters(),
     });
     return;
   }

@@ -1,20 +1,11 @@
 import { resolveCreateInput, toResolvedStream } from '../core/config/index.ts';
 import type { ResolvedStream } from '../core/config/resolved.ts';
-import { planS3Objects } from '../core/delivery/s3-objects.ts';
-import { SluiceError } from '../core/errors.ts';
+import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
 import type { ObjectStore, Telemetry } from '../core/ports.ts';
 import type { PendingRun, RecordRun } from '../core/records.ts';
+import type { DeliveryAdapters } from './delivery-adapters.ts';
+import type { FlushDeadline } from './flush-deadline.ts';
 import { SeededIds } from './seeded-ids.ts';
-
-/** A flush stopped before the Lambda's deadline; what is left is re-driven (SQS redelivery, Kinesis retry). */
-export class FlushDeadlineError extends SluiceError {
-  constructor(flushId: string) {
-    super(
-      'Sluice.FlushDeadline',
-      `Flush ${flushId} stopped before the Lambda timeout; it will be re-driven.`,
-    );
-  }
-}
 
 export interface DeliverOptions {
   flushId: string;
@@ -23,20 +14,30 @@ export interface DeliverOptions {
   store: ObjectStore;
   metrics: Telemetry;
   nowMs(): number;
-  /** Objects of this flush written by an earlier attempt. */
+  /** Objects of this flush written by an earlier attempt (deliveredMarker of each). */
   delivered: ReadonlySet<string>;
-  onDelivered(role: string): Promise<void>;
-  /** Throws FlushDeadlineError when too little time is left for another put. */
-  checkDeadline(): void;
+  onDelivered(marker: string): Promise<void>;
+  /** Every put, transform call and backoff stays within it. */
+  deadline: FlushDeadline;
+  adapters: DeliveryAdapters;
 }
 
 /**
- * Delivers one flush: processors → compression → keys (planS3Objects, the core's stage order), then the puts.
- * Keys come from ids seeded by the flush ID, so a re-driven flush overwrites its own objects (DESIGN.md AWS
- * invariant 4), and objects an earlier attempt recorded as written are skipped.
+ * What the ledger records for a written object: its bucket and key. Not its role: a flush can write several
+ * ErrorOutput objects (one per error-output type), and each must be written even if another was.
+ */
+export function deliveredMarker(object: PlannedObject): string {
+  return `${object.put.bucket}/${object.put.key}`;
+}
+
+/**
+ * Delivers one flush: processors → format conversion → compression → keys (planS3Objects, the core's stage
+ * order), then the puts. Keys come from ids seeded by the flush ID, so a re-driven flush overwrites its own
+ * objects (DESIGN.md AWS invariant 4), and objects an earlier attempt recorded as written are skipped.
  *
- * Destination seam: only the S3 family is resolved by the core today. The HTTP endpoint, OpenSearch and
- * Redshift writers plug in here, chosen by the resolved destination's type, once the core resolves them.
+ * A Lambda transform consumes ids too (one invocation ID per call), so when a re-drive makes a different number
+ * of calls than the attempt before it, its keys differ: the re-drive then writes every object again under the
+ * new keys (at least once, never lost).
  */
 export async function deliverFlush(
   runs: readonly PendingRun[],
@@ -49,21 +50,32 @@ export async function deliverFlush(
     seq += run.ends.length;
     return withSeq;
   });
+  const { adapters, deadline } = options;
   const planned = await planS3Objects(batch, stream, {
     ids: new SeededIds(options.flushId),
     nowMs: options.flushedAtMs,
+    region: adapters.region,
+    accountId: adapters.accountId,
+    ...(adapters.glueTables ? { glueTables: adapters.glueTables } : {}),
+    processing: {
+      ...(adapters.invoker ? { invoker: deadline.bound(adapters.invoker) } : {}),
+      clock: { nowMs: options.nowMs },
+      jitter: adapters.jitter ?? Math.random,
+      sleep: (ms) => deadline.sleep(ms),
+    },
   });
   const oldestMs = runs.reduce((min, run) => Math.min(min, run.arrivalMs), Number.POSITIVE_INFINITY);
   for (const object of planned) {
-    if (options.delivered.has(object.role)) continue;
-    options.checkDeadline();
+    const marker = deliveredMarker(object);
+    if (options.delivered.has(marker)) continue;
+    deadline.check();
     try {
       await options.store.putObject(object.put);
     } catch (error) {
       options.metrics.gauge(stream.name, `${object.role}.Success`, 0);
       throw error;
     }
-    await options.onDelivered(object.role);
+    await options.onDelivered(marker);
     // Firehose's names (spec §11); `.Success` is 1 per successful attempt, 0 per failed one (Average = ratio).
     options.metrics.count(stream.name, `${object.role}.Records`, object.records);
     options.metrics.count(stream.name, `${object.role}.Bytes`, object.bytes);

@@ -5,7 +5,9 @@ import type { ObjectStore, Telemetry } from '../core/ports.ts';
 import type { PendingRun } from '../core/records.ts';
 import { decodeFrames } from './aggregate.ts';
 import type { BufferLedger } from './buffer-ledger.ts';
-import { deliverFlush, FlushDeadlineError } from './deliver.ts';
+import { deliverFlush } from './deliver.ts';
+import type { DeliveryAdapters } from './delivery-adapters.ts';
+import { FlushDeadline, FlushDeadlineError } from './flush-deadline.ts';
 import { parseFlushMessage } from './flush-queue.ts';
 import type { StagingStore } from './staging-store.ts';
 
@@ -16,6 +18,8 @@ export interface FlushDeps {
   metrics: Telemetry;
   /** The stream's resolved destination; throws when its writer is not available. */
   stream(): ResolvedStream;
+  /** Glue, the transform invoker and the region/account for error documents, for the stream's config. */
+  adapters(): DeliveryAdapters;
   nowMs(): number;
   remainingMs(): number;
   /** Stop this long before the Lambda timeout, so a put is never cut off halfway. */
@@ -36,14 +40,12 @@ export async function runFlush(flushId: string, deps: FlushDeps): Promise<FlushO
   if (flush.state === 'claiming') {
     throw new SluiceError('Sluice.FlushNotSealed', `Flush ${flushId} is still being claimed; retry later.`);
   }
-  const checkDeadline = () => {
-    if (deps.remainingMs() < deps.deadlineMarginMs) throw new FlushDeadlineError(flushId);
-  };
+  const deadline = new FlushDeadline(flushId, deps.remainingMs, deps.deadlineMarginMs);
   if (flush.state === 'sealed') {
     const stream = deps.stream();
     const runs: PendingRun[] = [];
     for (const chunk of flush.chunks) {
-      checkDeadline();
+      deadline.check();
       runs.push(...decodeFrames(await deps.staging.get(chunk.key)));
     }
     await deliverFlush(runs, stream, {
@@ -53,12 +55,13 @@ export async function runFlush(flushId: string, deps: FlushDeps): Promise<FlushO
       metrics: deps.metrics,
       nowMs: deps.nowMs,
       delivered: flush.delivered,
-      onDelivered: (role) => deps.ledger.markDelivered(flushId, role),
-      checkDeadline,
+      onDelivered: (marker) => deps.ledger.markDelivered(flushId, marker),
+      deadline,
+      adapters: deps.adapters(),
     });
     await deps.ledger.markAllDelivered(flushId);
   }
-  checkDeadline();
+  deadline.check();
   await deps.staging.delete(flush.chunks.map((chunk) => chunk.key));
   await deps.ledger.completeFlush(flush);
   return 'delivered';

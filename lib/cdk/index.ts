@@ -5,6 +5,13 @@ export {
   Compression,
   type DestinationS3BackupProps,
 } from './common.ts';
+export {
+  type DataFormatConversionProps,
+  InputFormat,
+  OutputFormat,
+  SchemaConfiguration,
+  type SchemaConfigurationProps,
+} from './data-format-conversion.ts';
 export { DeliveryStream, type DeliveryStreamProps } from './delivery-stream.ts';
 export type { DestinationBindOptions, DestinationConfig, IDestination } from './destination.ts';
 export { StreamEncryption, StreamEncryptionType } from './encryption.ts';

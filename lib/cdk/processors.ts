@@ -1,5 +1,5 @@
 import { type Duration, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 
@@ -57,7 +57,13 @@ export class LambdaFunctionProcessor implements IDataProcessor {
   ) {}
 
   bind(_scope: Construct, options: DataProcessorBindOptions): DataProcessorConfig {
-    this.lambdaFunction.grantInvoke(options.role);
+    // Exactly the ARN the flush invokes (grantInvoke would add every version and alias with `:*`).
+    options.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.lambdaFunction.functionArn],
+      }),
+    );
     const parameters: Array<{ parameterName: string; parameterValue: string }> = [];
     if (this.props.bufferSize) {
       parameters.push({

@@ -13,6 +13,10 @@ import {
   s3Configuration,
 } from './common.ts';
 import {
+  type DataFormatConversionProps,
+  dataFormatConversionConfiguration,
+} from './data-format-conversion.ts';
+import {
   type DestinationBindOptions,
   type DestinationConfig,
   deliveryRoles,
@@ -27,6 +31,8 @@ export interface S3BucketProps extends CommonDestinationS3Props, CommonDestinati
   readonly fileExtension?: string;
   /** Time zone of prefix and key timestamps (spec §3.1). Default UTC. */
   readonly timeZone?: TimeZone;
+  /** JSON → Parquet with a Glue table's schema (spec §7); needs `compression` UNCOMPRESSED and ≥ 64 MiB buffers. */
+  readonly dataFormatConversion?: DataFormatConversionProps;
 }
 
 /** Delivers to an S3 bucket (Firehose's ExtendedS3 destination). */
@@ -62,6 +68,11 @@ export class S3Bucket implements IDestination {
       ProcessingConfiguration: processingConfiguration(scope, props.processors, roles),
       S3BackupMode: backup ? 'Enabled' : undefined,
       S3BackupConfiguration: backupConfiguration,
+      DataFormatConversionConfiguration: dataFormatConversionConfiguration(
+        scope,
+        props.dataFormatConversion,
+        roles,
+      ),
       FileExtension: props.fileExtension,
       CustomTimeZone: props.timeZone?.timezoneName,
     });

@@ -33,8 +33,7 @@ export class DeliveryStreamConfigError extends Error {
 
 /**
  * Checks a destination with the same core rules the local runtime and the flush Lambda apply (DESIGN.md: a
- * rule is written once). The S3 family is resolved by the core today; other families are checked by their
- * constructs until the core resolves them.
+ * rule is written once).
  */
 export function failIfInvalid(
   scope: Construct,
@@ -43,17 +42,15 @@ export function failIfInvalid(
   deliveryStreamName = 'sluice-placeholder',
 ): void {
   const input = withPlaceholders({ DeliveryStreamName: deliveryStreamName, [member]: configuration });
-  // The local runtime runs these, but the flush Lambda has no transform invoker yet (issue 6): refuse at synth
-  // rather than deploy a stream whose every flush would fail into the DLQ.
+  // The flush Lambda runs every processor but MetadataExtraction, which serves dynamic partitioning: the AWS
+  // runtime stages one partition per stream and has no jq engine yet. Refused here rather than deploying a
+  // stream whose every flush would fail into the DLQ.
   const processors = (
     configuration.ProcessingConfiguration as { Processors?: Array<{ Type?: string }> } | undefined
   )?.Processors;
-  const notOnAws = (processors ?? [])
-    .map((p) => p.Type)
-    .filter((t) => t !== undefined && t !== 'AppendDelimiterToRecord');
-  if (notOnAws.length > 0) {
+  if ((processors ?? []).some((p) => p.Type === 'MetadataExtraction')) {
     throw new DeliveryStreamConfigError(
-      `${scope.node.path}: Sluice on AWS does not support the ${notOnAws.join(', ')} processor yet (only AppendDelimiterToRecord); the local runtime runs it.`,
+      `${scope.node.path}: Sluice on AWS does not support the MetadataExtraction processor yet (dynamic partitioning); the local runtime runs it.`,
     );
   }
   try {

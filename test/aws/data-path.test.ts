@@ -1,227 +1,46 @@
-import { gunzipSync } from 'node:zlib';
-import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordBatchCommand, PutRecordCommand } from '@aws-sdk/client-firehose';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type KinesisRecordWriter,
   SdkKinesisRecordWriter,
 } from '../../lib/adapters/aws/kinesis-record-writer.ts';
 import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
-import { RandomIds } from '../../lib/adapters/local/random-ids.ts';
-import { type BufferDeps, handleKinesisBatch } from '../../lib/aws/buffer.ts';
+import { handleKinesisBatch } from '../../lib/aws/buffer.ts';
 import { BufferLedger } from '../../lib/aws/buffer-ledger.ts';
-import { planBuffering } from '../../lib/aws/buffering-plan.ts';
-import { resolveStreamConfig } from '../../lib/aws/deliver.ts';
 import { EmfMetrics } from '../../lib/aws/emf.ts';
-import { type FlushDeps, handleFlushMessages } from '../../lib/aws/flush.ts';
-import type { FlushMessage, FlushQueue } from '../../lib/aws/flush-queue.ts';
-import { handleIngest, type IngestRoute } from '../../lib/aws/ingest.ts';
+import { handleFlushMessages } from '../../lib/aws/flush.ts';
 import { StagingStore } from '../../lib/aws/staging-store.ts';
 import { STALE_CLAIM_MS, sweep } from '../../lib/aws/sweeper.ts';
 import type { ObjectStore } from '../../lib/core/ports.ts';
-import { FakeHttpApi } from './support/api-gateway.ts';
+import { REGION, startEmulators } from './support/emulators.ts';
 import {
-  createKinesisStream,
-  createLedgerTable,
-  type Emulators,
-  EventSourceMapping,
-  REGION,
-  startEmulators,
-} from './support/emulators.ts';
+  allRecords,
+  BACKUP,
+  DEST,
+  objects as objectsIn,
+  type PipelineOptions,
+  pipeline as pipelineIn,
+  records,
+  STAGING,
+  text,
+  type World,
+} from './support/pipeline.ts';
 
 /**
  * The AWS data path without AWS: the ingest, buffer, sweeper and flush handlers invoked the way API Gateway,
  * the Kinesis event source mapping, EventBridge and SQS invoke them, against kinesalite, dynalite and s3rver.
  */
-const ACCOUNT = '123456789012';
-const DEST = 'sluice-dest';
-const BACKUP = 'sluice-backup';
-const STAGING = 'sluice-staging';
-
-let emulators: Emulators;
-let store: S3ObjectStore;
-let staging: StagingStore;
 const emf: string[] = [];
 const metrics = new EmfMetrics('Sluice', (line) => emf.push(line));
+let world: World;
+let store: S3ObjectStore;
+let staging: StagingStore;
+let emulators: World['emulators'];
 
-/** A CreateDeliveryStream input like the one the DeliveryStream construct writes into the Lambdas' env. */
-function streamConfig(
-  name: string,
-  prefix: string,
-  backup = false,
-  hints = { SizeInMBs: 5, IntervalInSeconds: 300 },
-) {
-  return JSON.stringify({
-    DeliveryStreamName: name,
-    ExtendedS3DestinationConfiguration: {
-      BucketARN: `arn:aws:s3:::${DEST}`,
-      RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
-      Prefix: prefix,
-      ErrorOutputPrefix: `${prefix}errors/!{firehose:error-output-type}/`,
-      CompressionFormat: 'GZIP',
-      BufferingHints: hints,
-      ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
-      ...(backup
-        ? {
-            S3BackupMode: 'Enabled',
-            S3BackupConfiguration: {
-              BucketARN: `arn:aws:s3:::${BACKUP}`,
-              RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
-              Prefix: `${prefix}source/`,
-            },
-          }
-        : {}),
-    },
-  });
-}
-
-class MemoryQueue implements FlushQueue {
-  messages: FlushMessage[] = [];
-  async enqueue(message: FlushMessage): Promise<void> {
-    this.messages.push(message);
-  }
-  /** Hands every queued message to the handler as one SQS event each; failed ones stay queued. */
-  async deliverTo(
-    handler: (event: SQSEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>,
-  ) {
-    const pending = this.messages;
-    this.messages = [];
-    let failed = 0;
-    for (const [i, message] of pending.entries()) {
-      const event = {
-        Records: [{ messageId: `m${i}`, body: JSON.stringify(message) }],
-      } as unknown as SQSEvent;
-      const result = await handler(event);
-      if (result.batchItemFailures.length > 0) {
-        failed++;
-        this.messages.push(message);
-      }
-    }
-    return failed;
-  }
-}
-
-interface Pipeline {
-  name: string;
-  prefix: string;
-  mapping: EventSourceMapping;
-  api: FakeHttpApi;
-  queue: MemoryQueue;
-  ledger: BufferLedger;
-  bufferDeps: BufferDeps;
-  flushDeps: FlushDeps;
-  clock: { nowMs: number };
-}
-
-let counter = 0;
-async function pipeline(
-  options: {
-    backup?: boolean;
-    hints?: { SizeInMBs: number; IntervalInSeconds: number };
-    kinesis?: KinesisRecordWriter;
-    shards?: number;
-    dynamodb?: DynamoDBClient;
-  } = {},
-): Promise<Pipeline> {
-  const n = ++counter;
-  const name = `stream-${n}`;
-  const prefix = `p${n}/`;
-  const hints = options.hints ?? { SizeInMBs: 5, IntervalInSeconds: 300 };
-  const kinesisName = `sluice-${name}`;
-  const arn = await createKinesisStream(emulators.kinesis, kinesisName, options.shards ?? 2);
-  const table = `ledger-${n}`;
-  await createLedgerTable(emulators.dynamodb, table);
-  const routes = new Map<string, IngestRoute>([[name, { kinesisStreamName: kinesisName, encrypted: true }]]);
-  const kinesis = options.kinesis ?? new SdkKinesisRecordWriter(emulators.kinesis);
-  let partitionKeys = 0;
-  const api = new FakeHttpApi((event) =>
-    handleIngest(event, {
-      routes,
-      kinesis,
-      metrics,
-      accountId: ACCOUNT,
-      nowMs: () => Date.now(),
-      partitionKey: () => `pk-${partitionKeys++}`,
-    }),
-  );
-  const clock = { nowMs: Date.now() };
-  const queue = new MemoryQueue();
-  const ledger = new BufferLedger(options.dynamodb ?? emulators.dynamodb, table);
-  const resolved = resolveStreamConfig(streamConfig(name, prefix, options.backup, hints), {
-    region: REGION,
-    accountId: ACCOUNT,
-    nowMs: clock.nowMs,
-  });
-  const plan = planBuffering({
-    sizeBytes: hints.SizeInMBs * 1048576,
-    intervalSeconds: hints.IntervalInSeconds,
-  });
-  const bufferDeps: BufferDeps = {
-    streamName: name,
-    plan,
-    metrics,
-    ids: new RandomIds(),
-    nowMs: () => clock.nowMs,
-    stream: () => resolved,
-    store,
-    staging,
-    ledger,
-    queue,
-    remainingMs: () => 60_000,
-    deadlineMarginMs: 5_000,
-  };
-  const flushDeps: FlushDeps = {
-    ledger,
-    staging,
-    store,
-    metrics,
-    stream: () => resolved,
-    nowMs: () => clock.nowMs,
-    remainingMs: () => 60_000,
-    deadlineMarginMs: 5_000,
-  };
-  return {
-    name,
-    prefix,
-    mapping: new EventSourceMapping(emulators.kinesis, kinesisName, arn),
-    api,
-    queue,
-    ledger,
-    bufferDeps,
-    flushDeps,
-    clock,
-  };
-}
-
-async function objects(bucket: string, prefix: string): Promise<Map<string, string[]>> {
-  const listed = await emulators.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  const result = new Map<string, string[]>();
-  for (const object of listed.Contents ?? []) {
-    const got = await emulators.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
-    const bytes = Buffer.from(await got.Body!.transformToByteArray());
-    const text = object.Key!.endsWith('.gz') ? gunzipSync(bytes).toString() : bytes.toString();
-    result.set(
-      object.Key!,
-      text.split('\n').filter((line) => line !== ''),
-    );
-  }
-  return result;
-}
-
-function allRecords(found: Map<string, string[]>): string[] {
-  return [...found.values()].flat().sort();
-}
-
-function records(count: number, tag: string, size = 40): Array<{ Data: Uint8Array }> {
-  return Array.from({ length: count }, (_, i) => ({
-    Data: Buffer.from(`{"tag":"${tag}","i":${String(i).padStart(6, '0')},"pad":"${'x'.repeat(size)}"}`),
-  }));
-}
-
-const text = (entries: Array<{ Data: Uint8Array }>) =>
-  entries.map((entry) => Buffer.from(entry.Data).toString());
+const pipeline = (options: PipelineOptions = {}) => pipelineIn(world, options);
+const objects = (bucket: string, prefix: string) => objectsIn(world, bucket, prefix);
 
 beforeAll(async () => {
   emulators = await startEmulators([DEST, BACKUP, STAGING]);
@@ -231,6 +50,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
   staging = new StagingStore(emulators.s3, STAGING);
+  world = { emulators, store, staging, metrics };
 });
 
 afterAll(async () => {

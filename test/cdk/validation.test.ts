@@ -1,6 +1,5 @@
 import { Duration, SecretValue, Size, type Stack, TimeZone } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -13,12 +12,15 @@ import {
   HttpEndpoint,
   type HttpEndpointProps,
   IngestEndpoint,
-  LambdaFunctionProcessor,
+  InputFormat,
+  MetadataExtractionProcessor,
   OpenSearchDomain,
+  OutputFormat,
   RedshiftTable,
   type RedshiftTableProps,
   S3Bucket,
   type S3BucketProps,
+  SchemaConfiguration,
 } from '../../lib/cdk/index.ts';
 import { unbundledStack } from './support.ts';
 
@@ -123,11 +125,23 @@ describe('S3Bucket fails (with the core’s rules) when', () => {
       /s3Backup.mode FAILED is not available/,
     );
   });
-  it('a processor the runtime cannot run yet is configured', () => {
-    const fn = lambda.Function.fromFunctionName(stack, 'Transform', 'transform');
-    expect(() => s3Stream({ processors: [new LambdaFunctionProcessor(fn)] })).toThrow(
-      /Sluice on AWS does not support the Lambda processor/,
-    );
+  it('a processor the AWS runtime cannot run yet is configured (MetadataExtraction)', () => {
+    expect(() =>
+      s3Stream({ processors: [MetadataExtractionProcessor.jq16({ customer: '.customer' })] }),
+    ).toThrow(/Sluice on AWS does not support the MetadataExtraction processor/);
+  });
+  it('data format conversion is combined with compression', () => {
+    expect(() =>
+      s3Stream({
+        compression: Compression.GZIP,
+        bufferingSize: Size.mebibytes(128),
+        dataFormatConversion: {
+          schemaConfiguration: SchemaConfiguration.fromTableName({ databaseName: 'db', tableName: 't' }),
+          inputFormat: InputFormat.OPENX_JSON,
+          outputFormat: OutputFormat.PARQUET,
+        },
+      }),
+    ).toThrow(/CompressionFormat/);
   });
 });
 

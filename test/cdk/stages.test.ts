@@ -1,0 +1,194 @@
+import { Size, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  DecompressionProcessor,
+  DeliveryStream,
+  InputFormat,
+  LambdaFunctionProcessor,
+  OutputFormat,
+  RecordDeAggregationProcessor,
+  S3Bucket,
+  type S3BucketProps,
+  SchemaConfiguration,
+} from '../../lib/cdk/index.ts';
+import { unbundledStack } from './support.ts';
+
+/** The grants and configuration of the flush Lambda's stages: Glue for format conversion, Lambda processors. */
+let stack: Stack;
+let bucket: s3.IBucket;
+beforeEach(() => {
+  stack = unbundledStack();
+  bucket = s3.Bucket.fromBucketName(stack, 'Dest', 'dest-bucket');
+});
+
+const conversion = (schemaConfiguration: SchemaConfiguration): S3BucketProps => ({
+  bufferingSize: Size.mebibytes(128),
+  dataFormatConversion: {
+    schemaConfiguration,
+    inputFormat: InputFormat.openXJson({ convertDotsInJsonKeysToUnderscores: true }),
+    outputFormat: OutputFormat.parquet({ compression: 'GZIP' }),
+  },
+});
+
+/** Statements of the policies attached to a role, whatever policy resource holds them. */
+function statementsOf(template: Template, roleLogicalIdPrefix: string): Array<Record<string, unknown>> {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((policy) =>
+      (policy.Properties.Roles as Array<{ Ref: string }>).some((role) =>
+        role.Ref.startsWith(roleLogicalIdPrefix),
+      ),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+const glueArn = (resource: string, account = '123456789012', region = 'us-east-1') => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:${region}:${account}:${resource}`]],
+});
+
+describe('data format conversion', () => {
+  it('grants the flush role glue:GetTable on exactly the catalog, database and table', () => {
+    new DeliveryStream(stack, 'Lake', {
+      deliveryStreamName: 'lake',
+      destination: new S3Bucket(
+        bucket,
+        conversion(SchemaConfiguration.fromTableName({ databaseName: 'analytics', tableName: 'events' })),
+      ),
+    });
+    const template = Template.fromStack(stack);
+    const glueStatements = statementsOf(template, 'LakeFlushRole').filter((s) =>
+      JSON.stringify(s.Action).includes('glue:'),
+    );
+    expect(glueStatements).toEqual([
+      {
+        Action: 'glue:GetTable',
+        Effect: 'Allow',
+        Resource: [glueArn('catalog'), glueArn('database/analytics'), glueArn('table/analytics/events')],
+      },
+    ]);
+    // Staged mode (128 MiB): the buffer Lambda never converts, so it has no Glue access.
+    expect(JSON.stringify(statementsOf(template, 'LakeBufferRole'))).not.toContain('glue:');
+  });
+
+  it('adds GetTableVersion for a pinned version, in the table’s own catalog and region', () => {
+    new DeliveryStream(stack, 'Lake', {
+      deliveryStreamName: 'lake',
+      destination: new S3Bucket(
+        bucket,
+        conversion(
+          SchemaConfiguration.fromTableName({
+            databaseName: 'shared',
+            tableName: 'clicks',
+            catalogId: '210987654321',
+            region: 'eu-west-1',
+            versionId: '7',
+          }),
+        ),
+      ),
+    });
+    const template = Template.fromStack(stack);
+    const glueStatements = statementsOf(template, 'LakeFlushRole').filter((s) =>
+      JSON.stringify(s.Action).includes('glue:'),
+    );
+    expect(glueStatements).toEqual([
+      {
+        Action: ['glue:GetTable', 'glue:GetTableVersion'],
+        Effect: 'Allow',
+        Resource: [
+          glueArn('catalog', '210987654321', 'eu-west-1'),
+          glueArn('database/shared', '210987654321', 'eu-west-1'),
+          glueArn('table/shared/clicks', '210987654321', 'eu-west-1'),
+        ],
+      },
+    ]);
+  });
+
+  it('writes Firehose’s DataFormatConversionConfiguration for the flush Lambda, from a CfnTable', () => {
+    const table = new glue.CfnTable(stack, 'Events', {
+      catalogId: '123456789012',
+      databaseName: 'analytics',
+      tableInput: { name: 'events', storageDescriptor: { columns: [{ name: 'id', type: 'bigint' }] } },
+    });
+    const stream = new DeliveryStream(stack, 'Lake', {
+      deliveryStreamName: 'lake',
+      destination: new S3Bucket(bucket, conversion(SchemaConfiguration.fromCfnTable(table))),
+    });
+    const env =
+      Template.fromStack(stack).findResources('AWS::Lambda::Function')[
+        stack.getLogicalId(stream.flushFunction.node.defaultChild as lambda.CfnFunction)
+      ]!.Properties.Environment.Variables.SLUICE_STREAM_CONFIG;
+    const rendered = JSON.stringify(env);
+    for (const fragment of [
+      '\\"DataFormatConversionConfiguration\\":{\\"SchemaConfiguration\\":{\\"RoleARN\\":\\"',
+      '\\"CatalogId\\":\\"123456789012\\",\\"DatabaseName\\":\\"analytics\\",\\"TableName\\":\\"',
+      '\\"VersionId\\":\\"LATEST\\"}',
+      '\\"InputFormatConfiguration\\":{\\"Deserializer\\":{\\"OpenXJsonSerDe\\":{\\"ConvertDotsInJsonKeysToUnderscores\\":true}}}',
+      '\\"OutputFormatConfiguration\\":{\\"Serializer\\":{\\"ParquetSerDe\\":{\\"Compression\\":\\"GZIP\\"}}}',
+    ]) {
+      expect(rendered).toContain(fragment);
+    }
+    // The table name is the CfnTable's Ref.
+    expect(rendered).toContain(`{"Ref":"${stack.getLogicalId(table)}"}`);
+  });
+});
+
+describe('Lambda processors', () => {
+  it('grant lambda:InvokeFunction on exactly the processor’s function ARN', () => {
+    const enrich = lambda.Function.fromFunctionArn(
+      stack,
+      'Enrich',
+      'arn:aws:lambda:us-east-1:123456789012:function:enrich',
+    );
+    const pinned = lambda.Function.fromFunctionArn(
+      stack,
+      'Redact',
+      'arn:aws:lambda:us-east-1:123456789012:function:redact:live',
+    );
+    new DeliveryStream(stack, 'Clicks', {
+      deliveryStreamName: 'clicks',
+      destination: new S3Bucket(bucket, {
+        processors: [
+          new DecompressionProcessor(),
+          new RecordDeAggregationProcessor({ subRecordType: 'JSON' }),
+          new LambdaFunctionProcessor(enrich, { retries: 1 }),
+        ],
+      }),
+    });
+    new DeliveryStream(stack, 'Views', {
+      deliveryStreamName: 'views',
+      destination: new S3Bucket(bucket, { processors: [new LambdaFunctionProcessor(pinned)] }),
+    });
+    const template = Template.fromStack(stack);
+    const invokes = (prefix: string) =>
+      statementsOf(template, prefix).filter((s) => JSON.stringify(s.Action).includes('lambda:'));
+    expect(invokes('ClicksFlushRole')).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: 'arn:aws:lambda:us-east-1:123456789012:function:enrich',
+      },
+    ]);
+    // A qualified ARN (an alias) is granted as given, not every version with `:*`.
+    expect(invokes('ViewsFlushRole')).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: 'arn:aws:lambda:us-east-1:123456789012:function:redact:live',
+      },
+    ]);
+    // Direct mode (5 MiB / 300 s): the buffer Lambda delivers, so it runs the processors too.
+    expect(invokes('ClicksBufferRole')).toHaveLength(1);
+    expect(invokes('ClicksSweeperRole')).toEqual([]);
+    const clicks = stack.node.findChild('Clicks') as DeliveryStream;
+    const env = template.findResources('AWS::Lambda::Function')[
+      stack.getLogicalId(clicks.flushFunction.node.defaultChild as lambda.CfnFunction)
+    ]!.Properties.Environment.Variables.SLUICE_STREAM_CONFIG;
+    expect(JSON.stringify(env)).toContain(
+      '{\\"Type\\":\\"Lambda\\",\\"Parameters\\":[{\\"ParameterName\\":\\"LambdaArn\\",\\"ParameterValue\\":\\"arn:aws:lambda:us-east-1:123456789012:function:enrich\\"},{\\"ParameterName\\":\\"NumberOfRetries\\",\\"ParameterValue\\":\\"1\\"}]}',
+    );
+  });
+});
