@@ -5,24 +5,92 @@ import { planBuffering } from '../lib/aws/buffering-plan.ts';
  * workload. Run: `npx tsx tools/cost-model.ts --gb 1000 --record-bytes 1024 [--partitions 1] [--conversion]
  * [--interval 300] [--size-mib 5] [--kinesis on-demand|provisioned] [--peak-factor 2] [--streams 1]`.
  *
- * ASSUMPTIONS — public list prices, us-east-1, as known on 2026-11-22 (check the pricing pages before relying
- * on the numbers; free tiers are ignored):
+ * PRICES — public list prices for us-east-1, first usage tier, free tiers ignored. Checked on 2026-12-06 against
+ * the pages named beside each constant. AWS's own pricing pages fill their rate tables in the browser, so the
+ * stored copies of them searched here carry the billing rules (units, rounding) but not the figures; the
+ * figures come from the third-party pages cited, which quote AWS's us-east-1 rates. Where none of the figures
+ * could be found, the comment says so. Check the AWS pages before relying on a number.
  */
 export const PRICES = {
   firehose: {
-    /** Direct PUT ingestion, first 500 TB/month; each record is billed rounded up to 5 KB. */
+    /**
+     * Direct PUT ingestion, first 500 TB/month, per GB after rounding each record up to 5 KB (5,120 bytes).
+     * Rounding rule: "Amazon Data Firehose pricing", https://aws.amazon.com/kinesis/data-firehose/pricing/
+     * (stored German, Russian and Japanese copies: "auf die nächsten 5 KB (5 120 Bytes) aufgerundet").
+     * $0.029: no page with an address giving the figure was found; it is the value the model had, and
+     * public cost notes in several repositories quote the same us-east-1 rate.
+     */
     ingestPerGb: 0.029,
     billingIncrementBytes: 5 * 1024,
-    /** Format conversion (JSON → Parquet/ORC), per GB converted. */
+    /**
+     * Format conversion (JSON → Parquet/ORC), per GB of *ingested* data in the same 5 KB increments (same AWS
+     * page: "pro GB basierend auf erfassten GBs in 5-KB-Schritten"). $0.018: no source found for the figure;
+     * kept from the earlier model.
+     */
     conversionPerGb: 0.018,
   },
+  /**
+   * HTTP API, first 300 million requests/month, metered in 512 KB increments: "AWS API Gateway Pricing
+   * Explained" (awsforengineers, 2025-05-19), https://awsforengineers.com/blog/aws-api-gateway-pricing-explained,
+   * and "AWS API Gateway Pricing: HTTP API vs REST API Cost Breakdown", https://www.apigatewaycost.com/aws;
+   * the 512 KB metering is also in AWS's whitepaper "Best practices for API Gateway private APIs integration —
+   * Cost optimization", https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html.
+   */
   apiGatewayHttp: { perMillionRequests: 1.0, meteringIncrementBytes: 512 * 1024 },
+  /**
+   * Arm duration, first 7.5 billion GB-seconds/month: "AWS Lambda Pricing Breakdown: Ultimate Guide 2024"
+   * (Cloudchipr), https://cloudchipr.com/blog/aws-lambda-pricing ("US East (N. Virginia) … ARM … First 7.5
+   * Billion GB-seconds per month: $0.0000133334 per GB-second"). Requests, $0.20 per million on both
+   * architectures: "Cost" (lambda_local_runner docs),
+   * https://git.mcrn.ar/mariano/lambda_local_runner/src/commit/957e45b8adae23ce50b966346229585b5df18b4d/docs/lambdas-md/lambda-13-cost.md?display=rendered.
+   * AWS page: "AWS Lambda Pricing", https://aws.amazon.com/lambda/pricing/.
+   */
   lambdaArm: { perGbSecond: 0.0000133334, perMillionRequests: 0.2 },
+  /**
+   * On-demand (Standard) mode: per stream-hour, per GB written (each record rounded up to 1 KB, which
+   * Sluice's aggregated Kinesis records make negligible) and per GB read by shared-throughput consumers.
+   * Billing rules: "Amazon Kinesis Data Streams pricing", https://aws.amazon.com/kinesis/data-streams/pricing/.
+   * $0.04 / $0.08 / $0.04: no page with an address giving the figures was found; they are the model's earlier
+   * values and match public repository notes that quote the us-east-1 price list of September 2026.
+   * On-demand Advantage (no stream-hour, lower per-GB rates, 25 MiB/s billed minimum) is not modelled.
+   */
   kinesisOnDemand: { perStreamHour: 0.04, ingestPerGb: 0.08, retrievalPerGb: 0.04 },
+  /**
+   * Provisioned mode: per shard-hour and per million 25 KB PUT payload units. Unit definition: "Amazon Kinesis
+   * pricing" (an earlier AWS page), http://aws.amazon.com/kinesis/pricing/ ("A PUT Payload Unit is counted in
+   * 25KB payload chunks"). $0.015 per shard-hour: "Lesson 29: Understanding Kinesis Pricing",
+   * https://kindatechnical.com/aws-kinesis/lesson-29-understanding-kinesis-pricing.html. $0.014 per million
+   * units: "Save Money on Kinesis Streams usage" (EveryMundo/aws-kinesis-client),
+   * https://github.com/EveryMundo/aws-kinesis-client/blob/master/docs/why-we-created-this-package.md, which
+   * quotes it for US West (Oregon); no us-east-1 figure with an address was found.
+   */
   kinesisProvisioned: { perShardHour: 0.015, perMillionPutUnits: 0.014, putUnitBytes: 25 * 1024 },
-  s3: { perThousandPuts: 0.005, perThousandGets: 0.0004, storagePerGbMonth: 0.023 },
+  /**
+   * S3 Standard requests: "S3 request fees explained: when they matter more than storage" (c3x),
+   * https://c3x.dev/blog/s3-request-fees-explained ("PUT, COPY, POST, LIST (Tier 1): $0.005 per 1,000 …
+   * GET, HEAD, SELECT (Tier 2): $0.0004 per 1,000").
+   */
+  s3: { perThousandPuts: 0.005, perThousandGets: 0.0004 },
+  /**
+   * On-demand request units after the November 2024 price cut: "Amazon DynamoDB Pricing: On-Demand &
+   * Provisioned Plans" (Airbyte, 2025-07-21), https://airbyte.com/data-engineering-resources/dynamodb-pricing
+   * ("Current Pricing Structure (US East) … WRU: $0.625 per million … RRU: $0.125 per million").
+   */
   dynamodbOnDemand: { perMillionWrites: 0.625, perMillionReads: 0.125 },
+  /**
+   * Standard queue, first 100 billion requests/month, each 64 KB of payload a request: "Amazon SQS Pricing:
+   * Complete Guide + Calculator (2026)" (CloudBurn, 2026-03-14), https://cloudburn.io/blog/amazon-sqs-pricing,
+   * and "Amazon SQS Pricing: The 64 KB Rule, FIFO Premium, …" (FactualMinds, 2026-06-13),
+   * https://www.factualminds.com/blog/amazon-sqs-pricing-64kb-rule-fifo-vs-standard/.
+   */
   sqs: { perMillionRequests: 0.4 },
+  /**
+   * Custom metrics, first 10,000 a month: "CloudWatch Pricing Without the Confusion [Part 1]" (SigNoz,
+   * 2026-02-15), https://signoz.io/guides/cloudwatch-pricing ("$0.30/month for the first 10,000"). Logs
+   * ingestion: "Amazon CloudWatch Pricing: The 10 Billing Dimensions …" (FactualMinds, 2026-06-13),
+   * https://www.factualminds.com/blog/amazon-cloudwatch-pricing-metrics-logs-alarms-dashboards/ ("Logs
+   * ingestion at $0.50/GB"). AWS page: "Amazon CloudWatch pricing", https://aws.amazon.com/cloudwatch/pricing/.
+   */
   cloudwatch: { perCustomMetricMonth: 0.3, logsIngestPerGb: 0.5 },
 } as const;
 
@@ -66,13 +134,15 @@ export type CostLines = Record<string, number>;
 
 export function firehoseCost(w: Workload): CostLines {
   const records = (w.gbPerMonth * GIB) / w.recordBytes;
-  const billedBytes =
-    records *
-    Math.ceil(w.recordBytes / PRICES.firehose.billingIncrementBytes) *
-    PRICES.firehose.billingIncrementBytes;
+  const billedGb =
+    (records *
+      Math.ceil(w.recordBytes / PRICES.firehose.billingIncrementBytes) *
+      PRICES.firehose.billingIncrementBytes) /
+    GIB;
   return {
-    'Firehose ingestion (5 KB rounding)': (billedBytes / GIB) * PRICES.firehose.ingestPerGb,
-    'Firehose format conversion': w.conversion ? w.gbPerMonth * PRICES.firehose.conversionPerGb : 0,
+    'Firehose ingestion (5 KB rounding)': billedGb * PRICES.firehose.ingestPerGb,
+    // Conversion is billed on the same 5 KB-rounded ingested GB, not on the JSON converted.
+    'Firehose format conversion': w.conversion ? billedGb * PRICES.firehose.conversionPerGb : 0,
     'S3 PUTs of delivered objects': (deliveredObjects(w) / 1000) * PRICES.s3.perThousandPuts,
   };
 }
