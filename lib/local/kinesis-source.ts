@@ -1,4 +1,5 @@
 import type { Telemetry } from '../core/ports.ts';
+import { decodeKplAggregate } from '../core/processors/index.ts';
 import { type KinesisRecordMetadata, type PendingRun, packRecords, recordAt } from '../core/records.ts';
 import { type BackoffPolicy, backoffMs } from '../core/retry.ts';
 import type { PutOutcome } from './delivery-stream-runtime.ts';
@@ -9,7 +10,6 @@ import type {
   KinesisRecord,
   KinesisShard,
 } from './kinesis-source-client.ts';
-import { deaggregate } from './kpl-deaggregate.ts';
 import type { Logger } from './logger.ts';
 
 /** Where the reader puts what it reads: the delivery stream's runtime (write-ahead log, then buffer). */
@@ -382,7 +382,9 @@ export function toRuns(shardId: string, records: readonly KinesisRecord[]): Pend
     bytes = 0;
   };
   for (const record of records) {
-    const parts = deaggregate(record.data) ?? [{ partitionKey: record.partitionKey, data: record.data }];
+    const parts = decodeKplAggregate(record.data) ?? [
+      { partitionKey: record.partitionKey, data: record.data },
+    ];
     parts.forEach((part, subsequenceNumber) => {
       if (
         data.length === MAX_RUN_RECORDS ||

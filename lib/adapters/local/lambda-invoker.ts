@@ -8,6 +8,11 @@ export interface LocalFunction {
   readonly handler: string;
   /** The function's memory; caps the worker's JS heap. Default 256. */
   readonly memorySizeMb?: number;
+  /**
+   * The function's own Timeout. A call ends at this or at the caller's limit (Firehose's 5 minutes, spec §5.3),
+   * whichever comes first. Default: the caller's limit.
+   */
+  readonly timeoutSeconds?: number;
 }
 
 export interface LocalLambdaInvokerOptions {
@@ -27,6 +32,8 @@ export interface LocalLambdaInvoker extends TransformInvoker {
 }
 
 interface Pending {
+  /** The worker running the call: only its own exit may fail the call. */
+  readonly worker: Worker;
   resolve(result: TransformInvocationResult): void;
 }
 
@@ -54,7 +61,8 @@ export function createLocalLambdaInvoker(options: LocalLambdaInvokerOptions): Lo
         runner = new FunctionRunner(found.name, functionArn, found.fn, options.baseDir);
         runners.set(found.key, runner);
       }
-      return runner.invoke(payload, timeoutMs);
+      const ownMs = found.fn.timeoutSeconds === undefined ? timeoutMs : found.fn.timeoutSeconds * 1000;
+      return runner.invoke(payload, Math.min(timeoutMs, ownMs));
     },
     async close() {
       await Promise.all([...runners.values()].map((runner) => runner.close()));
@@ -117,7 +125,7 @@ class FunctionRunner {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    this.failAll({
+    this.failAll(undefined, {
       kind: 'function-error',
       errorType: 'Runtime.Shutdown',
       message: 'The invoker was closed.',
@@ -138,6 +146,7 @@ class FunctionRunner {
         });
       }, timeoutMs);
       this.pending.set(id, {
+        worker,
         resolve: (result) => {
           clearTimeout(timer);
           resolvePromise(result);
@@ -177,7 +186,7 @@ class FunctionRunner {
     });
     worker.on('error', (error: Error & { code?: string }) => {
       const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.failAll({
+      this.failAll(worker, {
         kind: 'function-error',
         errorType: outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
         message: outOfMemory ? `The function ran out of memory (${memory} MB).` : error.message,
@@ -186,7 +195,8 @@ class FunctionRunner {
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = undefined;
-      this.failAll({
+      // A worker replaced after a timeout exits while the next call already runs on its successor.
+      this.failAll(worker, {
         kind: 'function-error',
         errorType: 'Runtime.ExitError',
         message: `The function exited with code ${code}.`,
@@ -201,10 +211,13 @@ class FunctionRunner {
     void worker.terminate();
   }
 
-  private failAll(result: TransformInvocationResult): void {
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) p.resolve(result);
+  /** Fails the calls running on `worker`, or every call when no worker is given. */
+  private failAll(worker: Worker | undefined, result: TransformInvocationResult): void {
+    for (const [id, pending] of this.pending) {
+      if (worker !== undefined && pending.worker !== worker) continue;
+      this.pending.delete(id);
+      pending.resolve(result);
+    }
   }
 }
 

@@ -1,16 +1,15 @@
-import { Buffer } from 'node:buffer';
 import type { ResolvedStream } from '../config/resolved.ts';
-import { SluiceError } from '../errors.ts';
 import {
   type ConversionResult,
   compileSchema,
-  type GlueTable,
   convertToParquet,
+  type GlueTable,
   type ParquetSchema,
   type ResolvedDataFormatConversion,
   resolveDataFormatConversion,
 } from '../conversion/index.ts';
-import { formatConversionFailedDocument, joinErrorDocuments } from '../processing/error-documents.ts';
+import { type ErrorOutputInput, errorOutputBody } from '../error-output/index.ts';
+import { SluiceError } from '../errors.ts';
 import type { RecordRun } from '../records.ts';
 
 export type { GlueTable };
@@ -76,19 +75,23 @@ export async function convertBatch(
   const views = recordIndex(batch);
   const region = schemaConfig?.Region ?? ctx.region;
   const catalogId = schemaConfig?.CatalogId ?? ctx.accountId;
-  const documents = result.failures.map((failure) => {
+  const inputs = result.failures.map((failure): ErrorOutputInput => {
     const { run, i } = views[failure.recordIndex]!;
     const start = i === 0 ? 0 : run.ends[i - 1]!;
-    return formatConversionFailedDocument({
-      rawData: run.data.subarray(start, run.ends[i]!),
-      lastErrorCode: failure.errorCode,
-      lastErrorMessage: failure.errorMessage,
+    const kinesis = run.kinesis?.[i];
+    return {
+      errorOutputType: 'format-conversion-failed',
+      record: {
+        data: run.data.subarray(start, run.ends[i]!),
+        arrivalMs: run.arrivalMs,
+        ...(kinesis ? { kinesisRecordMetadata: kinesis } : {}),
+      },
+      errorCode: failure.errorCode,
+      errorMessage: failure.errorMessage,
       attemptsMade: 1,
-      arrivalMs: run.arrivalMs,
       attemptEndingMs: ctx.nowMs,
-      // Locally the record's position in the stream's log stands in for the Kinesis sequence number.
-      sequenceNumber: String(run.firstSeq + i),
-      subSequenceNumber: 0,
+      // Without a Kinesis source, the record's position in the stream's log stands in for the sequence number.
+      ...(kinesis ? {} : { sequenceNumber: String(run.firstSeq + i) }),
       dataCatalogTable: {
         catalogId,
         databaseName: database,
@@ -97,9 +100,9 @@ export async function convertBatch(
         versionId: schemaConfig?.VersionId ?? 'LATEST',
         catalogArn: `arn:aws:glue:${region}:${catalogId}:catalog`,
       },
-    });
+    };
   });
-  return { body: result.body, result, errorBody: Buffer.from(joinErrorDocuments(documents)) };
+  return { body: result.body, result, errorBody: errorOutputBody(inputs) };
 }
 
 function recordIndex(batch: readonly RecordRun[]): Array<{ run: RecordRun; i: number }> {

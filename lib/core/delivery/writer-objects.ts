@@ -1,9 +1,9 @@
-import { Buffer } from 'node:buffer';
 import { codecFor } from '../compression/index.ts';
 import type { ResolvedStream } from '../config/resolved.ts';
 import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../destinations/contract.ts';
 import { HTTP_ENDPOINT_ERROR_OUTPUT_TYPE } from '../destinations/http-endpoint/writer.ts';
 import { OPENSEARCH_ERROR_OUTPUT_TYPE } from '../destinations/opensearch/writer.ts';
+import { type ErrorOutputInput, errorOutputBody } from '../error-output/index.ts';
 import type { IdSource } from '../ports.ts';
 import { type RecordRun, recordAt } from '../records.ts';
 import { compressToBody, keysOf, type PlannedObject } from './s3-objects.ts';
@@ -28,39 +28,42 @@ export function deliveryRecordsOf(batch: readonly RecordRun[], streamName: strin
 }
 
 /**
- * §4.2's HTTP endpoint error document, in the documented key order. Sluice writes one for every failed record,
- * including those of a batch the endpoint refused with 413, which §10.3 says Firehose does not back up: a
- * record Sluice acknowledged never disappears without a trace.
+ * A failed record's §4.2 error document input. The writer's failure fields carry what only the destination knows
+ * (OpenSearch's document ID and index, the HTTP request's `dataId`). Sluice writes a document for every failed
+ * record, including those of a batch an HTTP endpoint refused with 413, which §10.3 says Firehose does not back
+ * up: a record Sluice acknowledged never disappears without a trace.
  */
-export function httpEndpointFailedDocument(failed: FailedRecord): string {
-  return JSON.stringify({
-    attemptsMade: failed.attemptsMade,
-    arrivalTimestamp: failed.record.arrivalMs,
+export function errorOutputInputOf(
+  failed: FailedRecord,
+  kind: 'HttpEndpoint' | 'OpenSearch',
+): ErrorOutputInput {
+  const common = {
+    record: { data: failed.record.data, arrivalMs: failed.record.arrivalMs },
     errorCode: failed.errorCode,
     errorMessage: failed.errorMessage,
-    attemptEndingTimestamp: failed.attemptEndingTimestamp,
-    rawData: base64Of(failed.record.data),
-    // The documented example ends with these two, in this order.
-    subsequenceNumber: failed.fields.subsequenceNumber,
-    dataId: failed.fields.dataId,
-  });
-}
-
-/** §4.2's OpenSearch failed-document record: es* fields, or os* for Serverless, then rawData. */
-export function openSearchFailedDocument(failed: FailedRecord): string {
-  return JSON.stringify({
     attemptsMade: failed.attemptsMade,
-    arrivalTimestamp: failed.record.arrivalMs,
-    errorCode: failed.errorCode,
-    errorMessage: failed.errorMessage,
-    attemptEndingTimestamp: failed.attemptEndingTimestamp,
-    ...failed.fields,
-    rawData: base64Of(failed.record.data),
-  });
-}
-
-function base64Of(data: Uint8Array): string {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+    attemptEndingMs: failed.attemptEndingTimestamp,
+  };
+  const fields = failed.fields;
+  if (kind === 'HttpEndpoint') {
+    return {
+      ...common,
+      errorOutputType: 'http-endpoint-failed',
+      dataId: String(fields.dataId),
+      subsequenceNumber: Number(fields.subsequenceNumber ?? 0),
+    };
+  }
+  const serverless = 'osIndexName' in fields;
+  const documentId = serverless ? fields.osDocumentId : fields.esDocumentId;
+  return {
+    ...common,
+    errorOutputType: 'AmazonOpenSearchService-failed',
+    serverless,
+    documentId: documentId === null || documentId === undefined ? null : String(documentId),
+    indexName: String(serverless ? fields.osIndexName : fields.esIndexName),
+    typeName:
+      fields.esTypeName === null || fields.esTypeName === undefined ? null : String(fields.esTypeName),
+  };
 }
 
 /**
@@ -90,8 +93,8 @@ export async function planWriterObjects(
   };
   const planned: PlannedObject[] = [];
   if (result.failed.length > 0) {
-    const document = writer.kind === 'HttpEndpoint' ? httpEndpointFailedDocument : openSearchFailedDocument;
-    const documents = Buffer.from(`${result.failed.map(document).join('\n')}\n`);
+    const kind = writer.kind;
+    const documents = errorOutputBody(result.failed.map((failed) => errorOutputInputOf(failed, kind)));
     planned.push({
       role: 'ErrorOutput',
       records: result.failed.length,

@@ -33,8 +33,9 @@ export function errorDocument(input: ErrorOutputInput): Record<string, unknown> 
         lastErrorMessage: input.errorMessage,
         attemptEndingTimestamp: input.attemptEndingMs,
         rawData,
-        // A Direct PUT record has no Kinesis position; Sluice writes null and 0 rather than inventing one.
-        sequenceNumber: kinesis?.sequenceNumber ?? null,
+        // A Direct PUT record has no Kinesis position; without one from the caller Sluice writes null and 0
+        // rather than inventing one.
+        sequenceNumber: input.sequenceNumber ?? kinesis?.sequenceNumber ?? null,
         subSequenceNumber: kinesis?.subsequenceNumber ?? 0,
         dataCatalogTable: { ...input.dataCatalogTable },
       };
@@ -43,7 +44,8 @@ export function errorDocument(input: ErrorOutputInput): Record<string, unknown> 
       return {
         ...commonHead(input),
         rawData,
-        subsequenceNumber: input.record.kinesisRecordMetadata?.subsequenceNumber ?? 0,
+        subsequenceNumber:
+          input.subsequenceNumber ?? input.record.kinesisRecordMetadata?.subsequenceNumber ?? 0,
         dataId: input.dataId ?? dataIdOf(input.record),
       };
     case 'AmazonOpenSearchService-failed':

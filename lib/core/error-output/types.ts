@@ -60,11 +60,18 @@ export type ErrorOutputInput =
   | (Common & {
       readonly errorOutputType: 'format-conversion-failed';
       readonly dataCatalogTable: DataCatalogTable;
+      /**
+       * §4.2 `sequenceNumber`; defaults to the record's Kinesis sequence number. A runtime without one may pass
+       * its own stable record position instead.
+       */
+      readonly sequenceNumber?: string;
     })
   | (Common & {
       readonly errorOutputType: 'http-endpoint-failed';
-      /** §4.2 `dataId`; defaults to `<sequenceNumber>.<subsequenceNumber>` or the record ID. */
+      /** §4.2 `dataId`; defaults to `<sequenceNumber>.<subsequenceNumber>`, or `0.0` without Kinesis metadata. */
       readonly dataId?: string;
+      /** §4.2 `subsequenceNumber`; defaults to the record's Kinesis subsequence number, or 0. */
+      readonly subsequenceNumber?: number;
     })
   | (Common & {
       readonly errorOutputType: 'AmazonOpenSearchService-failed' | 'elasticsearch-failed';

@@ -53,7 +53,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Reads a transform response (spec §5.2) against the records of its invocation (spec §5.3):
  * - over Lambda's 6 MiB response limit → `retry` (Lambda itself fails such a call);
  * - not JSON → every record `Lambda.JsonProcessingException`, not retried;
- * - no `records` array → every record `Lambda.MissingRecordId` (observed; not retried);
+ * - `records` present but not an array (the wrong model) → every record `Lambda.JsonProcessingException`;
+ * - no `records` at all → every record `Lambda.MissingRecordId` (observed; not retried);
  * - a record returned twice → that record `Lambda.DuplicatedRecordId`; never returned → `Lambda.MissingRecordId`;
  *   ids that were not sent are ignored;
  * - `result` is case-sensitive: `Ok` (needs base64 `data`, which replaces the record), `Dropped`, and
@@ -82,7 +83,16 @@ export function readTransformResponse(
     return allFailed(records, TRANSFORM_ERRORS.jsonProcessing.code, message);
   }
   const entries = (parsed as { records?: unknown } | null)?.records;
-  if (!Array.isArray(entries)) {
+  if (entries !== undefined && !Array.isArray(entries)) {
+    // A `records` member of the wrong type is the "wrong model" of spec §5.3: the response cannot be read as a
+    // transformation response at all, unlike one that simply has no `records` (observed: MissingRecordId).
+    return allFailed(
+      records,
+      TRANSFORM_ERRORS.jsonProcessing.code,
+      `The Lambda function's response has "records" of type ${typeOf(entries)}; it must be an array.`,
+    );
+  }
+  if (entries === undefined) {
     return allFailed(
       records,
       TRANSFORM_ERRORS.missingRecordId.code,
@@ -164,6 +174,11 @@ function partitionKeysOf(metadata: unknown): Record<string, string> | undefined 
     else return `metadata.partitionKeys.${bounded(name)} must be a string.`;
   }
   return keys;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  return typeof value;
 }
 
 function fail(record: ProcessorRecord, errorCode: string, errorMessage: string): RecordOutcome {

@@ -19,6 +19,14 @@ const kinesisRecord = {
     subsequenceNumber: 2,
   },
 };
+const table = {
+  catalogId: '123456789012',
+  databaseName: 'db',
+  tableName: 't',
+  region: 'us-east-1',
+  versionId: 'LATEST',
+  catalogArn: 'arn:aws:glue:us-east-1:123456789012:catalog',
+};
 
 describe('error documents (spec §4.2)', () => {
   it('processing-failed uses the observed key order and the lambdaARN spelling', () => {
@@ -43,14 +51,6 @@ describe('error documents (spec §4.2)', () => {
   });
 
   it('format-conversion-failed has lastErrorCode/lastErrorMessage, sequence numbers and the catalog table', () => {
-    const table = {
-      catalogId: '123456789012',
-      databaseName: 'db',
-      tableName: 't',
-      region: 'us-east-1',
-      versionId: 'LATEST',
-      catalogArn: 'arn:aws:glue:us-east-1:123456789012:catalog',
-    };
     expect(
       errorDocument({ ...common, errorOutputType: 'format-conversion-failed', dataCatalogTable: table }),
     ).toEqual({
@@ -139,6 +139,34 @@ describe('error documents (spec §4.2)', () => {
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe('');
     expect(JSON.parse(lines[1]!).EventId).toBe('1.0');
+  });
+
+  it('rawData encodes a view of a larger buffer, not the whole buffer', () => {
+    const backing = new TextEncoder().encode('xxhiyy');
+    const document = errorDocument({
+      ...common,
+      record: { data: backing.subarray(2, 4), arrivalMs: 0 },
+      errorOutputType: 'decompression-failed',
+    });
+    expect(document.rawData).toBe('aGk=');
+  });
+
+  it('a caller-given sequenceNumber, dataId and subsequenceNumber win over the Kinesis metadata', () => {
+    const conversion = errorDocument({
+      ...common,
+      record: kinesisRecord,
+      errorOutputType: 'format-conversion-failed',
+      dataCatalogTable: table,
+      sequenceNumber: '77',
+    });
+    expect([conversion.sequenceNumber, conversion.subSequenceNumber]).toEqual(['77', 2]);
+    const http = errorDocument({
+      ...common,
+      errorOutputType: 'http-endpoint-failed',
+      dataId: 'stream.9',
+      subsequenceNumber: 0,
+    });
+    expect([http.subsequenceNumber, http.dataId]).toEqual([0, 'stream.9']);
   });
 
   it('lists the error-output-type values of spec §4.1', () => {
