@@ -142,6 +142,7 @@ describe('destination contract: S3 (local runtime → fault proxy → s3rver)', 
     // One fault more than the SDK's own attempts, so the runtime backs off and retries the batch as well.
     s3.proxy.failNext({ target: data, count: SDK_ATTEMPTS_PER_PUT + 1, status: 503 });
     await s3.put(stream, jsonRecords(4));
+    // The backoff's timing is test/integration/delivery-retry.test.ts's subject; here, what is retried.
     const { status, stalls } = await s3.flush(stream);
     // SlowDown is not one of §3.7's named S3 codes: Firehose logs it as InternalError and retries.
     expect(stalls.map((s) => s.lastError?.replace(/\): .*/s, ')'))).toEqual([
@@ -253,6 +254,25 @@ describe('destination contract: S3 (local runtime → fault proxy → s3rver)', 
     // The backup holds the source records as they came in: no delimiter was appended to them (§3.5).
     const backupObjects = [...(await s3.objects(stream.backupPrefix, BACKUP_BUCKET)).values()];
     expect(backupObjects).toEqual([Buffer.concat(records.map((r) => r.data))]);
+  });
+
+  it(`${CONTRACT.partial}: an error output put fails beside a delivered data object`, async () => {
+    const stream = await s3.createStream({ transform: true });
+    const data = under(BUCKET, stream.dataPrefix);
+    const errors = under(BUCKET, `${stream.errorPrefix}processing-failed/`);
+    s3.proxy.failNext({ target: errors, count: SDK_ATTEMPTS_PER_PUT, status: 503 });
+    await s3.put(stream, [...jsonRecords(3), ...jsonRecords(1, 101)]);
+    const { status, stalls } = await s3.flush(stream);
+    expect(stalls).toHaveLength(1);
+    expect(status).toMatchObject({ stalled: false, deliveredRecords: 4, deliveredObjects: 1, attempts: 2 });
+    expect(s3.proxy.puts(data).map((p) => p.status)).toEqual([200]);
+    const errorPuts = s3.proxy.puts(errors);
+    expect(errorPuts.map((p) => p.status)).toEqual([503, 503, 503, 200]);
+    expect(new Set(errorPuts.map((p) => p.key)).size).toBe(1);
+    expect(byId(await s3.documents(stream.dataPrefix))).toEqual(expectedDocs(3));
+    // One key across the attempts: the retry re-sent the planned object instead of processing the batch again.
+    const [failed] = await s3.documents(`${stream.errorPrefix}processing-failed/`);
+    expect(failed).toMatchObject({ errorCode: 'Lambda.ProcessingFailedStatus', attemptsMade: 1 });
   });
 
   contractCase(s3, 'noDuplicate', async () => {
