@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { GlueClient } from '@aws-sdk/client-glue';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
 import { handleKinesisBatch } from '../../lib/aws/buffer.ts';
@@ -13,11 +14,13 @@ import { StagingStore } from '../../lib/aws/staging-store.ts';
 import { sweep } from '../../lib/aws/sweeper.ts';
 import { REGION, startEmulators } from './support/emulators.ts';
 import { type GlueStandIn, startGlueStandIn } from './support/glue-stand-in.ts';
+import { type LambdaStandIn, loadHandler, startLambdaStandIn } from './support/lambda-stand-in.ts';
 import {
   ACCOUNT,
   BACKUP,
   DEST,
   objectBytes,
+  objects,
   type Pipeline,
   pipeline,
   STAGING,
@@ -30,6 +33,9 @@ import {
  */
 let world: World;
 let glue: GlueStandIn;
+let lambda: LambdaStandIn;
+/** The `flaky` function hangs while this is true. */
+let hanging = true;
 let scratch: string;
 const lines: string[] = [];
 
@@ -64,6 +70,11 @@ beforeAll(async () => {
     ],
     ACCOUNT,
   );
+  const enrich = await loadHandler(join(import.meta.dirname, '../../examples/transforms/enrich.mjs'));
+  lambda = await startLambdaStandIn({
+    enrich,
+    flaky: (event) => (hanging ? new Promise(() => {}) : enrich(event)),
+  });
   scratch = await mkdtemp(join(tmpdir(), 'sluice-aws-parquet-'));
 });
 
@@ -71,10 +82,11 @@ afterAll(async () => {
   world?.store.destroy();
   await world?.emulators.stop();
   await glue?.stop();
+  await lambda?.stop();
   await rm(scratch, { recursive: true, force: true });
 });
 
-const glueClients = {
+const clients = {
   glue: (region: string) =>
     new GlueClient({
       region,
@@ -82,9 +94,13 @@ const glueClients = {
       credentials: { accessKeyId: 'AKIDSLUICETEST', secretAccessKey: 'secret' },
       maxAttempts: 1,
     }),
-  lambda: () => {
-    throw new Error('no Lambda processor in this stream');
-  },
+  lambda: () =>
+    new LambdaClient({
+      region: REGION,
+      endpoint: lambda.endpoint,
+      credentials: { accessKeyId: 'AKIDSLUICETEST', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    }),
 };
 
 function conversionConfig(table: string) {
@@ -143,7 +159,7 @@ describe('data format conversion in the flush Lambda (schema from Glue GetTable)
   it('writes one .parquet object DuckDB reads, and records that do not fit under format-conversion-failed', async () => {
     const p = await pipeline(world, {
       config: conversionConfig('events'),
-      adapters: (stream) => awsDeliveryAdapters(stream, { region: REGION, accountId: ACCOUNT }, glueClients),
+      adapters: (stream) => awsDeliveryAdapters(stream, { region: REGION, accountId: ACCOUNT }, clients),
     });
     const failed = await sendAndFlush(p, [
       '{"id": 1, "User": "ada", "at": "2026-11-22T10:00:00Z", "tags": ["a", "b"], "extra": true}',
@@ -194,7 +210,7 @@ describe('data format conversion in the flush Lambda (schema from Glue GetTable)
   it('keeps the flush staged and re-drivable while the Glue table does not exist', async () => {
     const p = await pipeline(world, {
       config: conversionConfig('later'),
-      adapters: (stream) => awsDeliveryAdapters(stream, { region: REGION, accountId: ACCOUNT }, glueClients),
+      adapters: (stream) => awsDeliveryAdapters(stream, { region: REGION, accountId: ACCOUNT }, clients),
     });
     expect(await sendAndFlush(p, ['{"id": 7, "user": "zed"}'])).toBe(1);
     expect(await p.ledger.pendingFlushes()).toHaveLength(1);
@@ -220,5 +236,106 @@ describe('data format conversion in the flush Lambda (schema from Glue GetTable)
       { id: 7, user: 'zed' },
     ]);
     expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
+});
+
+function transformConfig(functionName: string) {
+  return (name: string, prefix: string) => ({
+    DeliveryStreamName: name,
+    ExtendedS3DestinationConfiguration: {
+      BucketARN: `arn:aws:s3:::${DEST}`,
+      RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+      Prefix: prefix,
+      ErrorOutputPrefix: `${prefix}errors/!{firehose:error-output-type}/`,
+      CompressionFormat: 'GZIP',
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors: [
+          {
+            Type: 'Lambda',
+            Parameters: [
+              {
+                ParameterName: 'LambdaArn',
+                ParameterValue: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
+              },
+              { ParameterName: 'NumberOfRetries', ParameterValue: '0' },
+            ],
+          },
+        ],
+      },
+    },
+  });
+}
+
+describe('Lambda processors in the flush Lambda (Invoke through the SDK)', () => {
+  it('delivers what the transform returns, drops Dropped records and writes ProcessingFailed ones as §4.2 documents', async () => {
+    const p = await pipeline(world, {
+      config: transformConfig('enrich'),
+      adapters: (stream) => awsDeliveryAdapters(stream, { region: REGION, accountId: ACCOUNT }, clients),
+    });
+    const before = lambda.calls.length;
+    expect(
+      await sendAndFlush(p, [
+        '{"customer_id":1,"n":1}',
+        '{"type":"heartbeat"}',
+        'not json',
+        '{"customer_id":2,"n":2}',
+      ]),
+    ).toBe(0);
+    expect(lambda.calls.slice(before)).toEqual([
+      { functionName: 'enrich', qualifier: undefined, invocationType: 'RequestResponse' },
+    ]);
+    const found = await objects(world, DEST, p.prefix);
+    const data = [...found].filter(([key]) => !key.includes('/errors/'));
+    expect(data).toHaveLength(1);
+    const delivered = data[0]![1].map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(delivered.map(({ processedAt, ...rest }) => rest)).toEqual([
+      { customer_id: 1, n: 1 },
+      { customer_id: 2, n: 2 },
+    ]);
+    expect(delivered.every((record) => typeof record.processedAt === 'string')).toBe(true);
+
+    const failed = [...found].filter(([key]) => key.startsWith(`${p.prefix}errors/processing-failed/`));
+    expect(failed).toHaveLength(1);
+    const documents = failed[0]![1].map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(documents).toHaveLength(1);
+    expect(documents[0]).toMatchObject({
+      attemptsMade: 1,
+      errorCode: 'Lambda.ProcessingFailedStatus',
+      rawData: Buffer.from('not json').toString('base64'),
+      // Spec §4.2: observed on AWS with this spelling.
+      lambdaARN: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:enrich`,
+    });
+    expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
+
+  it('stops a flush whose transform call would outlive the Lambda, and re-drives it without failing records', async () => {
+    const p = await pipeline(world, {
+      config: transformConfig('flaky'),
+      adapters: (stream) => awsDeliveryAdapters(stream, { region: REGION, accountId: ACCOUNT }, clients),
+    });
+    // 300 ms before the flush's margin: the hanging call is cut there, and the flush stops instead of counting
+    // the cut as the function's timeout (which would send the records to processing-failed).
+    const nearDeadline = { ...p.flushDeps, remainingMs: () => p.flushDeps.deadlineMarginMs + 300 };
+    const client = p.api.client();
+    await client.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: p.name,
+        Records: [{ Data: Buffer.from('{"customer_id":3}') }],
+      }),
+    );
+    client.destroy();
+    await p.mapping.drain((event) => handleKinesisBatch(event, p.bufferDeps));
+    p.clock.nowMs += 901_000;
+    await sweep({ ...p.bufferDeps });
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, nearDeadline))).toBe(1);
+    expect(await objects(world, DEST, p.prefix)).toEqual(new Map());
+
+    hanging = false;
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    const found = await objects(world, DEST, p.prefix);
+    expect([...found.keys()].some((key) => key.includes('/errors/'))).toBe(false);
+    expect([...found.values()].flat().map((line) => JSON.parse(line).customer_id)).toEqual([3]);
   });
 });
