@@ -91,7 +91,13 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('destination contract:
         fields: failure.fields(record),
       })),
     );
-    for (const failed of result.failed) expect(failed.errorMessage.length).toBeGreaterThan(0);
+    for (const failed of result.failed) {
+      expect(failed.errorMessage.length).toBeGreaterThan(0);
+      const output = await harness.errorOutputOf(failed);
+      const expected = failure.errorOutput(failed.record);
+      expect(output).toEqual(expected);
+      expect(Object.keys(output)).toEqual(Object.keys(expected));
+    }
     const ids = (await harness.readDelivered()).map((d) => d.id);
     expect(ids.filter((id) => Number(id) >= 101 || String(id).startsWith('text-'))).toEqual([]);
   });

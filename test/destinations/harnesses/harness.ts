@@ -2,6 +2,7 @@ import { it } from 'vitest';
 import type {
   DeliveryRecord,
   DeliveryResult,
+  FailedRecord,
   FailureFields,
 } from '../../../lib/core/destinations/contract.ts';
 import type { RetryPorts } from '../../../lib/core/destinations/retry-driver.ts';
@@ -52,6 +53,11 @@ export interface DestinationHarness {
   readonly transientErrorCode: string;
   /** Makes the destination refuse `records` for good; what the failed records must then look like. */
   failPermanently(records: readonly DeliveryRecord[]): Promise<PermanentFailure>;
+  /**
+   * What the error output holds for a failed record: the §4.2 document Sluice writes for it (HTTP endpoint,
+   * OpenSearch) or, for Redshift, the error manifest its skipped batch left in the intermediate bucket (§8).
+   */
+  errorOutputOf(failed: FailedRecord): Promise<Record<string, unknown>>;
   /** The next attempt reaches the destination but its acknowledgement is lost. */
   loseNextAcknowledgement?(): void;
   /** The next `items` items of a batch fail retriably while the others are delivered. */
@@ -67,6 +73,8 @@ export interface PermanentFailure {
   fields(record: DeliveryRecord): FailureFields;
   /** Attempts the failed records must show. */
   attemptsMade: number;
+  /** The error output expected for a failed record, keys in the order Firehose writes them (§4.2, §8). */
+  errorOutput(record: DeliveryRecord): Record<string, unknown>;
   retryDurationSeconds: number;
 }
 

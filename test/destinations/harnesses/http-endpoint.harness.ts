@@ -1,10 +1,13 @@
+import { expect } from 'vitest';
 import { NodeHttpTransport } from '../../../lib/adapters/http-transport.ts';
-import type { DeliveryRecord } from '../../../lib/core/destinations/contract.ts';
+import { errorOutputInputOf } from '../../../lib/core/delivery/writer-objects.ts';
+import type { DeliveryRecord, FailedRecord } from '../../../lib/core/destinations/contract.ts';
 import { resolveHttpEndpointSettings } from '../../../lib/core/destinations/http-endpoint/config.ts';
 import { createHttpEndpointWriter } from '../../../lib/core/destinations/http-endpoint/writer.ts';
 import { deliverBatch } from '../../../lib/core/destinations/retry-driver.ts';
+import { errorDocument } from '../../../lib/core/error-output/index.ts';
 import { HttpEndpointServer } from '../../support/http-endpoint-server.ts';
-import { type DestinationHarness, fakeRetryPorts, SequentialIds } from './harness.ts';
+import { type DestinationHarness, fakeRetryPorts, SequentialIds, START_MS } from './harness.ts';
 
 export const STREAM_ARN = 'arn:aws:firehose:us-east-1:123456789012:deliverystream/contract';
 
@@ -62,7 +65,22 @@ export class HttpEndpointHarness implements DestinationHarness {
       fields: (record: DeliveryRecord) => ({ dataId: record.recordId, subsequenceNumber: 0 }),
       attemptsMade: 1,
       retryDurationSeconds: 300,
+      // §4.2's HTTP endpoint example, key for key.
+      errorOutput: (record: DeliveryRecord) => ({
+        attemptsMade: 1,
+        arrivalTimestamp: START_MS,
+        errorCode: 'HttpEndpoint.DestinationException',
+        errorMessage: expect.any(String),
+        attemptEndingTimestamp: START_MS,
+        rawData: Buffer.from(record.data).toString('base64'),
+        subsequenceNumber: 0,
+        dataId: record.recordId,
+      }),
     };
+  }
+
+  async errorOutputOf(failed: FailedRecord) {
+    return errorDocument(errorOutputInputOf(failed, 'HttpEndpoint'));
   }
 
   loseNextAcknowledgement() {

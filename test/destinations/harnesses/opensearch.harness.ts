@@ -1,10 +1,13 @@
+import { expect } from 'vitest';
 import { OpenSearchBulkClient } from '../../../lib/adapters/opensearch-bulk-client.ts';
-import type { DeliveryRecord } from '../../../lib/core/destinations/contract.ts';
+import { errorOutputInputOf } from '../../../lib/core/delivery/writer-objects.ts';
+import type { DeliveryRecord, FailedRecord } from '../../../lib/core/destinations/contract.ts';
 import { resolveOpenSearchSettings } from '../../../lib/core/destinations/opensearch/config.ts';
 import { createOpenSearchWriter } from '../../../lib/core/destinations/opensearch/writer.ts';
 import { deliverBatch } from '../../../lib/core/destinations/retry-driver.ts';
+import { errorDocument } from '../../../lib/core/error-output/index.ts';
 import { OpenSearchStandin } from '../../support/opensearch-standin.ts';
-import { type DestinationHarness, fakeRetryPorts } from './harness.ts';
+import { type DestinationHarness, fakeRetryPorts, START_MS } from './harness.ts';
 
 const AUTH = { username: 'firehose', password: 'stand-in-password' };
 
@@ -75,7 +78,23 @@ export class OpenSearchHarness implements DestinationHarness {
       }),
       attemptsMade: 1,
       retryDurationSeconds: 300,
+      // §4.2's OpenSearch Service document, key for key.
+      errorOutput: (record: DeliveryRecord) => ({
+        attemptsMade: 1,
+        arrivalTimestamp: START_MS,
+        errorCode: '400',
+        errorMessage: expect.any(String),
+        attemptEndingTimestamp: START_MS,
+        esDocumentId: record.recordId,
+        esIndexName: 'events-2016-02-25',
+        esTypeName: null,
+        rawData: Buffer.from(record.data).toString('base64'),
+      }),
     };
+  }
+
+  async errorOutputOf(failed: FailedRecord) {
+    return errorDocument(errorOutputInputOf(failed, 'OpenSearch'));
   }
 
   loseNextAcknowledgement() {

@@ -1,5 +1,6 @@
+import { expect } from 'vitest';
 import { PostgresCopyLoader } from '../../../lib/adapters/postgres-copy-loader.ts';
-import type { DeliveryRecord } from '../../../lib/core/destinations/contract.ts';
+import type { DeliveryRecord, FailedRecord } from '../../../lib/core/destinations/contract.ts';
 import { resolveRedshiftSettings } from '../../../lib/core/destinations/redshift/config.ts';
 import {
   createRedshiftWriter,
@@ -117,7 +118,25 @@ export class RedshiftHarness implements DestinationHarness {
       // §8: one attempt, then one every 5 minutes while the window (600 s) lasts: at 0, 300 and 600 s.
       attemptsMade: 3,
       retryDurationSeconds: 600,
+      // The manifest names the staged object that holds every record of the batch (Redshift's manifest format).
+      errorOutput: () => ({
+        entries: [
+          {
+            url: expect.stringMatching(
+              /^s3:\/\/intermediate\/stage\/2016\/02\/25\/13\/contract-1-2016-02-25-13-00-00-[0-9a-f-]{36}\.gz$/,
+            ),
+            mandatory: true,
+          },
+        ],
+      }),
     };
+  }
+
+  async errorOutputOf(failed: FailedRecord) {
+    const url = /^s3:\/\/([^/]+)\/(.+)$/.exec(String(failed.fields.errorManifestUrl));
+    const body = url ? await this.store.getObject(url[1]!, url[2]!) : undefined;
+    if (!body) throw new Error(`no error manifest at ${failed.fields.errorManifestUrl}`);
+    return JSON.parse(Buffer.from(body).toString('utf8')) as Record<string, unknown>;
   }
 
   itemsPerAttempt() {
