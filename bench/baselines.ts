@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parsePutRecordBatch } from '../lib/core/ingest/put-records.ts';
+import { scanPutRecordBatch } from '../lib/core/ingest/scan-put-record-batch.ts';
 import { bodyPool, makeRecords, RECORD_BYTES } from './data.ts';
 
 /**
@@ -16,7 +17,7 @@ export interface Baselines {
   gzipRatio: number;
   /** JSON.parse + Buffer.from(base64) of whole PutRecordBatch bodies, MB/s of decoded record payload. */
   parseDecodeMBps: number;
-  /** The same bodies through Sluice's own parsePutRecordBatch (validation included), for comparison. */
+  /** The same bodies read as the server reads them (scanPutRecordBatch, validation included), for comparison. */
   sluiceParseMBps: number;
   /**
    * Sequential write + fdatasync bandwidth of the disk the data dir is on (512 MiB in 8 MiB writes). Every
@@ -59,7 +60,7 @@ export function measureBaselines(minMs = 3000): Baselines {
   });
   const sluiceParseMBps = rate(minMs, () => {
     const body = bodies[next++ % bodies.length]!;
-    const request = parsePutRecordBatch(JSON.parse(body.toString('utf8')));
+    const request = scanPutRecordBatch(body) ?? parsePutRecordBatch(JSON.parse(body.toString('utf8')));
     return request.records.data.byteLength;
   });
   return {

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bounded, FirehoseApiError, SluiceError } from '../core/errors.ts';
+import { ScannedPutRecordBatch } from '../core/ingest/put-records.ts';
+import { scanPutRecordBatch } from '../core/ingest/scan-put-record-batch.ts';
 import { SigV4Verifier } from './auth/sigv4-verifier.ts';
 import type { Logger } from './logger.ts';
 import type { LocalRuntime } from './runtime.ts';
 
 const TARGET_PREFIX = 'Firehose_20150804.';
+const PUT_RECORD_BATCH = `${TARGET_PREFIX}PutRecordBatch`;
 /**
  * The largest body we read. PutRecordBatch carries ≤ 4 MiB of decoded data, which is ≤ 5.6 MB as base64 plus
  * JSON framing; anything far beyond that is refused before it is buffered.
@@ -90,7 +93,10 @@ export class FirehoseServer {
     }
     let input: unknown;
     try {
-      input = body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
+      // The usual PutRecordBatch body is read without JSON.parse; anything unusual takes the general path.
+      const scanned = target === PUT_RECORD_BATCH ? scanPutRecordBatch(body) : undefined;
+      if (scanned) input = new ScannedPutRecordBatch(scanned);
+      else input = body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch {
       throw new FirehoseApiError('SerializationException', 'The request body is not valid JSON.');
     }

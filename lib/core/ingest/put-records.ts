@@ -30,8 +30,17 @@ export function parsePutRecord(input: unknown): PutRequest {
   return { deliveryStreamName: body.DeliveryStreamName as string, records: decoder.result() };
 }
 
+/**
+ * A PutRecordBatch request already read from the body's bytes (scanPutRecordBatch), passed where the parsed
+ * JSON input would be.
+ */
+export class ScannedPutRecordBatch {
+  constructor(readonly request: PutRequest) {}
+}
+
 /** Validates a PutRecordBatch input: 1–500 records, each ≤ 1,024,000 bytes, ≤ 4 MiB in all. */
 export function parsePutRecordBatch(input: unknown): PutRequest {
+  if (input instanceof ScannedPutRecordBatch) return input.request;
   const body = asObject(input);
   const violations = checkStreamName(body.DeliveryStreamName);
   const raw = body.Records;
