@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -33,3 +33,40 @@ it('bundles every handler with esbuild, offline, as ESM for Node 22', () => {
     expect(existsSync(join(outdir, assetPath, 'index.mjs.map'))).toBe(true);
   }
 });
+
+/** Every file under a directory, in bytes: what Lambda unzips (its limit is 250 MB unzipped, layers included). */
+function unzippedBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+}
+
+it('keeps every Lambda package well under 250 MB unzipped (the flush Lambda carries conversion and processors)', () => {
+  const assets = readdirSync(outdir).filter((name) => existsSync(join(outdir, name, 'index.mjs.map')));
+  const sizes = assets.map((name) => ({
+    name,
+    handler: handlerOf(join(outdir, name)),
+    bytes: unzippedBytes(join(outdir, name)),
+  }));
+  console.log(
+    `Lambda packages, unzipped: ${sizes.map((s) => `${s.handler} ${(s.bytes / 1_048_576).toFixed(2)} MiB`).join(', ')}`,
+  );
+  expect(sizes.map((s) => s.handler).sort()).toEqual(['buffer', 'flush', 'ingest', 'sweeper']);
+  for (const { bytes } of sizes) expect(bytes).toBeLessThan(25 * 1_048_576);
+  // The flush bundle holds the Parquet writer and the processors; the AWS SDK clients stay external.
+  const flush = sizes.find((s) => s.handler === 'flush')!;
+  const flushBundle = readFileSync(join(outdir, flush.name, 'index.mjs'), 'utf8');
+  for (const client of ['client-glue', 'client-lambda'])
+    expect(flushBundle).toContain(`from"@aws-sdk/${client}"`);
+});
+
+/** Which handler an asset is: the `lambda/<name>.ts` entry its source map lists. */
+function handlerOf(assetDir: string): string {
+  const { sources } = JSON.parse(readFileSync(join(assetDir, 'index.mjs.map'), 'utf8')) as {
+    sources: string[];
+  };
+  const entry = sources
+    .map((source) => /(?:^|\/)lambda\/(flush|buffer|ingest|sweeper)\.ts$/.exec(source)?.[1])
+    .find(Boolean);
+  return entry ?? 'unknown';
+}
