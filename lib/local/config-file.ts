@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { SluiceError } from '../core/errors.ts';
+import { DEFAULT_ACTIVE_PARTITION_LIMIT } from '../core/partitioning/index.ts';
 
 /**
  * The local runtime's config file: Firehose CreateDeliveryStream inputs, plus runtime settings that have no
@@ -31,6 +32,11 @@ export interface SluiceConfig {
    * config file (JS, or TypeScript through tsx).
    */
   lambdaFunctions: Record<string, string>;
+  /**
+   * Active partitions a stream with dynamic partitioning may hold (spec §6: 500 by default; AWS raises it up to
+   * 5,000 on request).
+   */
+  activePartitionLimit: number;
 }
 
 export interface S3Settings {
@@ -58,6 +64,7 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   streamActivationDelayMs: 500,
   glueTables: {},
   lambdaFunctions: {},
+  activePartitionLimit: DEFAULT_ACTIVE_PARTITION_LIMIT,
 };
 
 const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('s3', 'kinesis', '$schema', 'description'));
@@ -122,6 +129,10 @@ export function parseConfig(json: unknown, source = 'config'): SluiceConfig {
   }
   if (!Number.isInteger(config.streamActivationDelayMs) || config.streamActivationDelayMs < 0) {
     problems.push('"streamActivationDelayMs" must be a non-negative integer');
+  }
+  const limit = config.activePartitionLimit;
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= 5000)) {
+    problems.push('"activePartitionLimit" must be an integer from 1 to 5000');
   }
   if (config.s3 !== undefined && (typeof config.s3 !== 'object' || config.s3 === null)) {
     problems.push('"s3" must be an object');

@@ -1,6 +1,7 @@
 import { StreamBuffer } from '../core/buffer/stream-buffer.ts';
 import type { ResolvedStream, WriterDestination } from '../core/config/resolved.ts';
 import type { GlueTables } from '../core/delivery/parquet-objects.ts';
+import { type ProcessedBatch, type ProcessingPorts, processBatch } from '../core/delivery/processing.ts';
 import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
 import { deliveryRecordsOf, planRedshiftBackup, planWriterObjects } from '../core/delivery/writer-objects.ts';
 import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../core/destinations/contract.ts';
@@ -8,11 +9,14 @@ import { HTTP_ENDPOINT_MAX_RECORDS } from '../core/destinations/http-endpoint/re
 import { deliverBatch as deliverWithRetries, type RetryPorts } from '../core/destinations/retry-driver.ts';
 import { FirehoseApiError, SluiceError } from '../core/errors.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
-import type { Clock, IdSource, ObjectStore, TransformInvoker } from '../core/ports.ts';
+import type { DynamicPartitioning } from '../core/partitioning/index.ts';
+import type { Clock, IdSource, JqEngine, ObjectStore, TransformInvoker } from '../core/ports.ts';
 import { lastSeqOf, type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { backoffMs, S3_DELIVERY_BACKOFF } from '../core/retry.ts';
 import { type BuiltWriter, buildDestinationWriter, type DestinationPorts } from './destination-writer.ts';
+import type { InFlightBatch } from './in-flight-batch.ts';
 import type { Logger } from './logger.ts';
+import { PartitionedDelivery, type PutObjectsOutcome } from './partitioned-delivery.ts';
 import { RunArena } from './run-arena.ts';
 import { WriteAheadLog } from './wal/index.ts';
 
@@ -30,8 +34,18 @@ export interface DeliveryStreamDeps extends DestinationPorts {
   glueTables?: GlueTables;
   /** Runs transform Lambdas: the config file's `lambdaFunctions` (spec §5). */
   transformInvoker?: TransformInvoker;
+  /** Runs MetadataExtraction queries (spec §6). */
+  jqEngine?: JqEngine;
   region?: string;
   accountId?: string;
+}
+
+/** What a stream's resolved configuration does not carry (read from its create input). */
+export interface StreamOptions {
+  /** Present when DynamicPartitioningConfiguration is enabled (spec §6). */
+  dynamicPartitioning?: DynamicPartitioning;
+  /** The source stream of a KinesisStreamAsSource stream, for the transform's event (spec §5.1). */
+  sourceKinesisStreamArn?: string;
 }
 
 export interface DeliveryStreamStatus {
@@ -49,6 +63,8 @@ export interface DeliveryStreamStatus {
   lastError: string | undefined;
   nextRetryAtMs: number | undefined;
   wal: { segments: number; bytes: number; pendingRecords: number };
+  /** With dynamic partitioning: partitions counting against the limit, and the records buffered in them. */
+  partitions?: { active: number; bufferedRecords: number };
 }
 
 /** The outcome of a put: one entry per input record, in order. */
@@ -63,17 +79,12 @@ export type PutOutcome = { recordId: string } | { errorCode: string; errorMessag
 const MAX_BATCHES_IN_FLIGHT = 4;
 const IN_FLIGHT_BUDGET_BYTES = 16 * 1024 * 1024;
 
-/** A batch being delivered; `done` once its objects are written and its records marked done in the log. */
-interface InFlightBatch {
-  lastSeq: number;
-  bytes: number;
-  done: boolean;
-}
-
 /**
  * One delivery stream of the local runtime: write-ahead log → buffer → S3 delivery with retries.
  * Batches are cut oldest first, each keeping its records in arrival order; up to MAX_BATCHES_IN_FLIGHT are
  * written at once, and `deliveredSeq` (what flush waits on) advances only over a prefix of completed batches.
+ * With dynamic partitioning, PartitionedDelivery cuts, processes and routes the batches instead, and they complete
+ * out of order, when the last partition they fed is delivered; the same watermark rule holds.
  */
 export class DeliveryStreamRuntime {
   private readonly buffer: StreamBuffer;
@@ -89,29 +100,34 @@ export class DeliveryStreamRuntime {
   private readonly sleepers = new Set<() => void>();
   private counters = { deliveredRecords: 0, deliveredObjects: 0, attempts: 0 };
   private stall: { lastError: string; nextRetryAtMs: number } | undefined;
-  private lastPutError = '';
+  private lastPutError: unknown;
   /** RecordIds only need to be unique: a random prefix per open and the record's seq. */
   private readonly recordIdPrefix: string;
   /** The destination writer of the current configuration (one per stream: Redshift COPYs queue in it). */
   private writer: Promise<BuiltWriter> | undefined;
+  /** Present while dynamic partitioning is enabled. */
+  private partitioned: PartitionedDelivery | undefined;
 
   private constructor(
     private stream: ResolvedStream,
+    private options: StreamOptions,
     private readonly log: WriteAheadLog,
     private readonly deps: DeliveryStreamDeps,
   ) {
     this.buffer = new StreamBuffer(stream.destination.bufferingHints);
     this.recordIdPrefix = deps.ids.uuid().replaceAll('-', '');
     this.arena = new RunArena(deps.maxBufferedBytes);
+    this.setPartitioning(options.dynamicPartitioning);
   }
 
   static async open(
     stream: ResolvedStream,
     dir: string,
     deps: DeliveryStreamDeps,
+    options: StreamOptions = {},
   ): Promise<DeliveryStreamRuntime> {
     const { log, replayed } = await WriteAheadLog.open(dir);
-    const runtime = new DeliveryStreamRuntime(stream, log, deps);
+    const runtime = new DeliveryStreamRuntime(stream, options, log, deps);
     if (replayed.length > 0) {
       runtime.buffer.add(replayed);
       runtime.appendedSeq = lastSeqOf(replayed[replayed.length - 1]!);
@@ -130,9 +146,11 @@ export class DeliveryStreamRuntime {
   }
 
   /** A new configuration (UpdateDestination): applies to every batch cut from now on. */
-  reconfigure(stream: ResolvedStream): void {
+  reconfigure(stream: ResolvedStream, options: StreamOptions = {}): void {
     this.stream = stream;
+    this.options = options;
     this.buffer.setHints(stream.destination.bufferingHints);
+    this.setPartitioning(options.dynamicPartitioning);
     // Batches already sending finish with the writer they started with; the next one gets a new writer.
     this.writer = undefined;
   }
@@ -194,22 +212,20 @@ export class DeliveryStreamRuntime {
 
   /** Starts deliveries while a buffering hint is reached or a flush is pending. Cheap; call often. */
   tick(): void {
-    while (!this.closed && this.hasRoomInFlight() && this.hasDueBatch()) {
-      const records = this.buffer.take();
-      const batch: InFlightBatch = {
-        lastSeq: lastSeqOf(records[records.length - 1]!),
-        bytes: records.reduce((sum, run) => sum + run.data.byteLength, 0),
-        done: false,
-      };
-      this.inFlight.push(batch);
-      this.inFlightBytes += batch.bytes;
-      this.running++;
-      void this.deliverBatch(records).then((delivered) => {
-        this.running--;
-        if (delivered) this.completed(batch);
-        this.publishGauges();
-        this.tick();
-      });
+    if (this.closed) return;
+    if (this.partitioned) {
+      this.partitioned.tick(this.buffer, this.flushTargetSeq > this.deliveredSeq ? this.flushTargetSeq : -1);
+      return;
+    }
+    while (this.hasRoomInFlight() && this.hasDueBatch()) {
+      const batch = this.begin(this.buffer.take());
+      this.track(
+        this.deliverBatch(batch).then((delivered) => {
+          if (delivered) this.completed(batch);
+          this.publishGauges();
+          this.tick();
+        }),
+      );
     }
   }
 
@@ -239,6 +255,14 @@ export class DeliveryStreamRuntime {
       lastError: this.stall?.lastError,
       nextRetryAtMs: this.stall?.nextRetryAtMs,
       wal: this.log.stats(),
+      ...(this.partitioned
+        ? {
+            partitions: {
+              active: this.partitioned.activePartitions,
+              bufferedRecords: this.partitioned.bufferedRecords,
+            },
+          }
+        : {}),
     };
   }
 
@@ -256,6 +280,7 @@ export class DeliveryStreamRuntime {
     this.retryNow();
     while (this.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     this.buffer.clear();
+    this.partitioned?.clear();
     this.releaseWaiters(Number.POSITIVE_INFINITY);
     await this.log.destroy();
   }
@@ -275,40 +300,186 @@ export class DeliveryStreamRuntime {
     return this.buffer.bufferedBytes + this.inFlightBytes;
   }
 
+  /** Delivers one batch (its objects planned once), then marks its records done in the log. */
+  private async deliverBatch(batch: InFlightBatch): Promise<boolean> {
+    const outcome = await this.putWithRetries(() => this.planBatch(batch.records));
+    if (outcome.kind !== 'delivered' || !(await this.markDone(batch))) return false;
+    for (const run of batch.records) this.counters.deliveredRecords += run.ends.length;
+    this.recordFreshness(batch.records);
+    return true;
+  }
+
   /**
-   * Delivers one batch: plans its objects once, puts them, retrying only the puts that failed, then marks the
-   * records done in the log. Never throws and never gives up while the stream is open; a failure at any step
-   * (planning, a put, the log) is reported as a stall and retried with backoff.
+   * Plans objects once and puts them, retrying only the puts that failed. Never throws; a failure at any step
+   * (planning, a put) is reported as a stall and retried with backoff until the stream closes, or, with
+   * `giveUpAfterMs`, until failures have lasted that long.
    */
-  private async deliverBatch(batch: readonly RecordRun[]): Promise<boolean> {
+  private async putWithRetries(
+    plan: () => Promise<PlannedObject[]>,
+    giveUpAfterMs = Number.POSITIVE_INFINITY,
+  ): Promise<PutObjectsOutcome> {
     let pending: PlannedObject[] | undefined;
+    let failingSinceMs: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      if (this.closed) return false;
-      let lastError: string;
+      if (this.closed) return { kind: 'closed' };
+      let lastError: unknown;
       try {
-        pending ??= await this.planBatch(batch);
+        pending ??= await plan();
         pending = await this.putAll(pending);
         if (pending.length === 0) {
-          await this.log.markDone([[batch[0]!.firstSeq, lastSeqOf(batch[batch.length - 1]!)]]);
-          this.delivered(batch);
-          return true;
+          this.clearStall();
+          return { kind: 'delivered' };
         }
         lastError = this.lastPutError;
       } catch (error) {
-        lastError = describeError(error);
+        lastError = error;
       }
-      const delayMs = backoffMs(S3_DELIVERY_BACKOFF, attempt, this.deps.jitter());
-      this.stall = { lastError, nextRetryAtMs: this.deps.clock.nowMs() + delayMs };
-      this.deps.metrics.count(this.name, 'Sluice.DeliveryErrors', 1);
-      this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 1);
-      this.deps.logger.log('warn', 'S3 delivery failed; the records stay in the log and will be retried', {
-        stream: this.name,
+      failingSinceMs ??= this.deps.clock.nowMs();
+      if (this.deps.clock.nowMs() - failingSinceMs >= giveUpAfterMs) {
+        return { kind: 'gave-up', attempts: attempt, lastError };
+      }
+      await this.stalled(
+        'S3 delivery failed; the records stay in the log and will be retried',
         attempt,
-        retryInMs: delayMs,
-        error: lastError,
-      });
-      await this.sleep(delayMs);
+        lastError,
+      );
     }
+  }
+
+  /** Marks a complete batch's records done in the log, retrying a failing log; false when the stream closes first. */
+  private async markDone(batch: InFlightBatch): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) return false;
+      try {
+        await this.log.markDone([[batch.firstSeq, batch.lastSeq]]);
+        return true;
+      } catch (error) {
+        await this.stalled('cannot mark records done in the write-ahead log; retrying', attempt, error);
+      }
+    }
+  }
+
+  /** Reports a failed attempt and waits out its backoff. */
+  private async stalled(message: string, attempt: number, error: unknown): Promise<void> {
+    const lastError = describeError(error);
+    const delayMs = backoffMs(S3_DELIVERY_BACKOFF, attempt, this.deps.jitter());
+    this.stall = { lastError, nextRetryAtMs: this.deps.clock.nowMs() + delayMs };
+    this.deps.metrics.count(this.name, 'Sluice.DeliveryErrors', 1);
+    this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 1);
+    this.deps.logger.log('warn', message, {
+      stream: this.name,
+      attempt,
+      retryInMs: delayMs,
+      error: lastError,
+    });
+    await this.sleep(delayMs);
+  }
+
+  private clearStall(): void {
+    if (!this.stall) return;
+    this.stall = undefined;
+    this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
+  }
+
+  /** Starts tracking records cut from the buffer: their bytes count against maxBufferedBytes until complete. */
+  private begin(records: RecordRun[]): InFlightBatch {
+    const batch: InFlightBatch = {
+      records,
+      firstSeq: records[0]!.firstSeq,
+      lastSeq: lastSeqOf(records[records.length - 1]!),
+      bytes: records.reduce((sum, run) => sum + run.data.byteLength, 0),
+      outstanding: 1,
+      done: false,
+    };
+    this.inFlight.push(batch);
+    this.inFlightBytes += batch.bytes;
+    return batch;
+  }
+
+  /** Keeps close() waiting for `work`. */
+  private track(work: Promise<unknown>): void {
+    this.running++;
+    void work.finally(() => {
+      this.running--;
+    });
+  }
+
+  /** The processors over a batch (spec §6), retried with backoff when they throw; undefined once closed. */
+  private async process(records: readonly RecordRun[]): Promise<ProcessedBatch | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) return undefined;
+      try {
+        return await processBatch(records, this.stream, {
+          ...this.processingPorts(),
+          ids: this.deps.ids,
+          region: this.deps.region ?? 'us-east-1',
+        });
+      } catch (error) {
+        await this.stalled(
+          'processing failed; the records stay in the log and will be retried',
+          attempt,
+          error,
+        );
+      }
+    }
+  }
+
+  private processingPorts(): Omit<ProcessingPorts, 'ids' | 'region'> {
+    return {
+      ...(this.deps.transformInvoker ? { invoker: this.deps.transformInvoker } : {}),
+      ...(this.deps.jqEngine ? { jqEngine: this.deps.jqEngine } : {}),
+      ...(this.options.sourceKinesisStreamArn
+        ? { sourceKinesisStreamArn: this.options.sourceKinesisStreamArn }
+        : {}),
+      clock: this.deps.clock,
+      jitter: this.deps.jitter,
+      // A closing stream stops retrying transforms; its records stay in the log for the next start.
+      sleep: async (ms: number) => {
+        await this.sleep(ms);
+        if (this.closed) throw new SluiceError('StreamClosed', `Stream ${this.name} is closing.`);
+      },
+    };
+  }
+
+  /** Turns dynamic partitioning on, off (not possible through the API, spec §6) or updates its settings. */
+  private setPartitioning(settings: DynamicPartitioning | undefined): void {
+    if (!settings) {
+      this.partitioned = undefined;
+      return;
+    }
+    if (this.partitioned) {
+      this.partitioned.reconfigure(settings);
+      return;
+    }
+    this.partitioned = new PartitionedDelivery(settings, {
+      name: this.name,
+      ids: this.deps.ids,
+      metrics: this.deps.metrics,
+      stream: () => this.stream,
+      nowMs: () => this.deps.clock.nowMs(),
+      begin: (records) => this.begin(records),
+      settled: (batch) => this.settled(batch),
+      process: (records) => this.process(records),
+      put: (plan, giveUpAfterMs) => this.putWithRetries(plan, giveUpAfterMs),
+      track: (work) => this.track(work),
+      tick: () => this.tick(),
+      delivered: (records) => {
+        this.counters.deliveredRecords += records;
+      },
+    });
+  }
+
+  /** One piece of a partitioned batch is written; the last one completes the batch. */
+  private settled(batch: InFlightBatch): void {
+    if (--batch.outstanding > 0) return;
+    this.track(
+      this.markDone(batch).then((marked) => {
+        if (!marked) return;
+        this.completed(batch);
+        this.recordFreshness(batch.records);
+        this.publishGauges();
+      }),
+    );
   }
 
   /**
@@ -327,16 +498,7 @@ export class DeliveryStreamRuntime {
         glueTables: this.deps.glueTables,
         region: this.deps.region,
         accountId: this.deps.accountId,
-        processing: {
-          ...(this.deps.transformInvoker ? { invoker: this.deps.transformInvoker } : {}),
-          clock: this.deps.clock,
-          jitter: this.deps.jitter,
-          // A closing stream stops retrying transforms; its records stay in the log for the next start.
-          sleep: async (ms: number) => {
-            await this.sleep(ms);
-            if (this.closed) throw new SluiceError('StreamClosed', `Stream ${this.name} is closing.`);
-          },
-        },
+        processing: this.processingPorts(),
       });
     }
     const built = await this.writerFor(stream.writer);
@@ -460,19 +622,10 @@ export class DeliveryStreamRuntime {
         if (object.role === 'DeliveryToS3') this.counters.deliveredObjects++;
       } else {
         failed.push(object);
-        this.lastPutError = describeError(result.reason);
+        this.lastPutError = result.reason;
       }
     });
     return failed;
-  }
-
-  private delivered(batch: readonly RecordRun[]): void {
-    for (const run of batch) this.counters.deliveredRecords += run.ends.length;
-    if (this.stall) {
-      this.stall = undefined;
-      this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
-    }
-    this.recordFreshness(batch);
   }
 
   /** Moves `deliveredSeq` over the completed prefix of in-flight batches and wakes flushes waiting on it. */

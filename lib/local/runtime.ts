@@ -1,5 +1,6 @@
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createJqWebEngine } from '../adapters/jq-web-engine.ts';
 import { replaceFileAtomically } from '../adapters/local/durable-file.ts';
 import { FsObjectStore } from '../adapters/local/fs-object-store.ts';
 import { createLocalLambdaInvoker, type LocalLambdaInvoker } from '../adapters/local/lambda-invoker.ts';
@@ -11,10 +12,15 @@ import { Catalog } from '../core/control-plane/index.ts';
 import { FirehoseApiError, SluiceError } from '../core/errors.ts';
 import { parsePutRecord, parsePutRecordBatch } from '../core/ingest/put-records.ts';
 import { MetricsRegistry } from '../core/metrics.ts';
-import type { Clock, IdSource, ObjectStore } from '../core/ports.ts';
+import { dynamicPartitioningOf } from '../core/partitioning/index.ts';
+import type { Clock, IdSource, JqEngine, ObjectStore } from '../core/ports.ts';
 import type { SluiceConfig } from './config-file.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { DeliveryStreamRuntime, type DeliveryStreamStatus } from './delivery-stream-runtime.ts';
+import {
+  DeliveryStreamRuntime,
+  type DeliveryStreamStatus,
+  type StreamOptions,
+} from './delivery-stream-runtime.ts';
 import { LocalDestinationAdapters } from './destination-adapters.ts';
 import type { KinesisSourceStatus } from './kinesis-source.ts';
 import { KinesisSources } from './kinesis-sources.ts';
@@ -66,6 +72,8 @@ export class LocalRuntime {
   private readonly kinesisSources: KinesisSources;
   /** Transform Lambdas from the config file's `lambdaFunctions`, each in a worker thread (spec §5). */
   private readonly transformInvoker: LocalLambdaInvoker;
+  /** MetadataExtraction's jq (spec §6); its WASM module loads on the first query. */
+  private readonly jqEngine: JqEngine = createJqWebEngine();
 
   private constructor(private readonly options: LocalRuntimeOptions) {
     this.clock = options.clock ?? new SystemClock();
@@ -256,8 +264,9 @@ export class LocalRuntime {
       this.scheduleActivation(name);
     } else if (event.kind === 'updated' && event.stored) {
       const resolved = toResolvedStream(event.stored, this.context());
+      const options = this.streamOptions(event.stored);
       void this.streams.get(name)?.then(
-        (r) => r.reconfigure(resolved),
+        (r) => r.reconfigure(resolved, options),
         () => undefined,
       );
     } else if (event.kind === 'deleted') {
@@ -281,22 +290,28 @@ export class LocalRuntime {
     const name = stored.input.DeliveryStreamName;
     const resolved = toResolvedStream(stored, this.context());
     const dir = join(this.options.dataDir, 'streams', name, 'wal');
-    const pending = DeliveryStreamRuntime.open(resolved, dir, {
-      clock: this.clock,
-      ids: this.ids,
-      store: this.store,
-      metrics: this.metrics,
-      logger: this.options.logger,
-      maxBufferedBytes: this.options.config.maxBufferedBytesPerStream,
-      jitter: Math.random,
-      http: this.destinations.http,
-      bulkClient: (settings) => this.destinations.bulkClient(settings),
-      redshiftSql: (settings) => this.destinations.redshiftSql(settings),
-      glueTables: (database, table) => this.options.config.glueTables[`${database}.${table}`],
-      transformInvoker: this.transformInvoker,
-      region: this.options.config.region,
-      accountId: this.options.config.accountId,
-    });
+    const pending = DeliveryStreamRuntime.open(
+      resolved,
+      dir,
+      {
+        clock: this.clock,
+        ids: this.ids,
+        store: this.store,
+        metrics: this.metrics,
+        logger: this.options.logger,
+        maxBufferedBytes: this.options.config.maxBufferedBytesPerStream,
+        jitter: Math.random,
+        http: this.destinations.http,
+        bulkClient: (settings) => this.destinations.bulkClient(settings),
+        redshiftSql: (settings) => this.destinations.redshiftSql(settings),
+        glueTables: (database, table) => this.options.config.glueTables[`${database}.${table}`],
+        transformInvoker: this.transformInvoker,
+        jqEngine: this.jqEngine,
+        region: this.options.config.region,
+        accountId: this.options.config.accountId,
+      },
+      this.streamOptions(stored),
+    );
     pending.catch((error) => {
       this.options.logger.log('error', 'cannot open the write-ahead log', {
         stream: name,
@@ -307,6 +322,20 @@ export class LocalRuntime {
     });
     this.streams.set(name, pending);
     this.kinesisSources.start(stored, pending);
+  }
+
+  /** What the resolved stream does not carry: dynamic partitioning (spec §6) and the Kinesis source (§5.1). */
+  private streamOptions(stored: StoredStream): StreamOptions {
+    const dynamicPartitioning = dynamicPartitioningOf(stored.input, {
+      activePartitionLimit: this.options.config.activePartitionLimit,
+    });
+    const source = stored.input.KinesisStreamSourceConfiguration;
+    return {
+      ...(dynamicPartitioning ? { dynamicPartitioning } : {}),
+      ...(stored.input.DeliveryStreamType === 'KinesisStreamAsSource' && source
+        ? { sourceKinesisStreamArn: source.KinesisStreamARN }
+        : {}),
+    };
   }
 
   private scheduleActivation(name: string): void {

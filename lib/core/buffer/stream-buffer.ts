@@ -2,8 +2,8 @@ import type { ResolvedBufferingHints } from '../config/resolved.ts';
 import { type RecordRun, sliceRun } from '../records.ts';
 
 /**
- * The records of one stream (one partition, once dynamic partitioning lands) waiting for delivery, in
- * arrival order, as the runs they arrived in. Pure: the caller passes the time in. Delivery is triggered by
+ * The records of one stream waiting for delivery (with dynamic partitioning: waiting to be processed and routed
+ * to their partitions), in arrival order, as the runs they arrived in. Pure: the caller passes the time in. Delivery is triggered by
  * whichever hint is reached first, measured on the bytes before compression (spec §2.1).
  */
 export class StreamBuffer {
@@ -50,17 +50,17 @@ export class StreamBuffer {
   }
 
   /**
-   * Removes and returns the oldest records up to the size hint, splitting a run at a record boundary when
-   * needed. A single record larger than the hint is still taken alone, so a batch is never empty when the
-   * buffer is not.
+   * Removes and returns the oldest records up to `maxBytes` (the size hint by default), splitting a run at a
+   * record boundary when needed. A single record larger than that is still taken alone, so a batch is never
+   * empty when the buffer is not.
    */
-  take(): RecordRun[] {
+  take(maxBytes = this.hints.sizeBytes): RecordRun[] {
     const batch: RecordRun[] = [];
     let batchBytes = 0;
     let batchRecords = 0;
     while (this.head < this.runs.length) {
       const run = this.runs[this.head]!;
-      const room = this.hints.sizeBytes - batchBytes;
+      const room = maxBytes - batchBytes;
       if (run.data.byteLength <= room) {
         batch.push(run);
         batchBytes += run.data.byteLength;

@@ -3,8 +3,14 @@
  * InvalidArgumentException once the request is structurally valid. Each rule returns messages; the
  * caller joins them so a user sees every problem in one round trip.
  */
-import { bounded } from '../errors.ts';
+
 import { checkDataFormatConversion } from '../conversion/index.ts';
+import { bounded } from '../errors.ts';
+import {
+  checkDynamicPartitioning,
+  DYNAMIC_PARTITIONING_DEFAULT_INTERVAL_SECONDS,
+  DYNAMIC_PARTITIONING_DEFAULT_SIZE_MB,
+} from '../partitioning/index.ts';
 import { resolveProcessingConfiguration } from '../processors/index.ts';
 import { checkS3Prefixes } from '../s3/prefix-rules.ts';
 import type {
@@ -130,27 +136,35 @@ export function checkExtendedS3Destination(config: ExtendedS3DestinationConfigur
       ...checkDataFormatConversion(config.DataFormatConversionConfiguration, {
         compressionFormat: config.CompressionFormat ?? 'UNCOMPRESSED',
         bufferingSizeBytes:
-          config.BufferingHints?.SizeInMBs === undefined ? undefined : config.BufferingHints.SizeInMBs * 1024 * 1024,
+          config.BufferingHints?.SizeInMBs === undefined
+            ? undefined
+            : config.BufferingHints.SizeInMBs * 1024 * 1024,
       }),
     );
   }
   if (conversionEnabled && partitioningEnabled) {
     problems.push(unsupported('data format conversion together with dynamic partitioning'));
   }
-  if (partitioningEnabled)
-    problems.push(unsupported('dynamic partitioning (DynamicPartitioningConfiguration with Enabled true)'));
 
   const processing = config.ProcessingConfiguration;
   if (processing !== undefined) {
     // §2.2, §5, §6: each processor's parameters, ranges and combinations.
     problems.push(...resolveProcessingConfiguration(processing, { destination: 'ExtendedS3' }).problems);
-    if (
-      processing.Enabled === true &&
-      (processing.Processors ?? []).some((p) => p.Type === 'MetadataExtraction')
-    ) {
-      problems.push(unsupported('the MetadataExtraction processor (it only serves dynamic partitioning)'));
-    }
   }
+  // §3.3 rule 11, §2.1, §6: processors the prefix's keys need, and the minimum buffering.
+  problems.push(
+    ...checkDynamicPartitioning({
+      dynamicPartitioningEnabled: partitioningEnabled,
+      prefix: config.Prefix,
+      processingEnabled: processing?.Enabled === true,
+      processorTypes: (processing?.Processors ?? []).map((p) => p.Type),
+      bufferingHints: {
+        sizeInMBs: config.BufferingHints?.SizeInMBs ?? DYNAMIC_PARTITIONING_DEFAULT_SIZE_MB,
+        intervalInSeconds:
+          config.BufferingHints?.IntervalInSeconds ?? DYNAMIC_PARTITIONING_DEFAULT_INTERVAL_SECONDS,
+      },
+    }),
+  );
 
   if (config.CustomTimeZone && !isKnownTimeZone(config.CustomTimeZone)) {
     problems.push(

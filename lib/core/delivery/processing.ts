@@ -1,12 +1,15 @@
 import type { ResolvedStream } from '../config/resolved.ts';
 import type { ErrorOutputInput } from '../error-output/index.ts';
 import { errorOutputBody } from '../error-output/index.ts';
-import type { Clock, IdSource, TransformInvoker } from '../ports.ts';
+import type { Clock, IdSource, JqEngine, TransformInvoker } from '../ports.ts';
 import {
+  collectOutcomes,
+  compileMetadataExtraction,
   deaggregateRecord,
   decompressRecord,
   errorOutputInputOf,
   type FailedProcessorRecord,
+  type MetadataExtractor,
   type ProcessorRecord,
   type ResolvedProcessor,
   resolveProcessingConfiguration,
@@ -14,6 +17,7 @@ import {
   type StageResult,
 } from '../processors/index.ts';
 import { type RecordRun, recordAt } from '../records.ts';
+import type { PartitionKeys } from '../s3/prefix-template.ts';
 import { runLambdaTransform } from '../transform/index.ts';
 
 /** What the processors need from outside: the Lambda invoker and time (spec §5). */
@@ -24,14 +28,39 @@ export interface ProcessingPorts {
   sleep: (ms: number) => Promise<void>;
   jitter: () => number;
   region: string;
+  /** Runs MetadataExtraction queries (spec §6). */
+  jqEngine?: JqEngine;
+  /** The source stream of a KinesisStreamAsSource stream, for the transform's event (spec §5.1). */
+  sourceKinesisStreamArn?: string;
 }
 
 export interface ProcessedBatch {
   /** Records to deliver, in batch order (the delimiter, if configured, is not added yet). */
   records: ProcessorRecord[];
-  /** §4.2 error-output bodies, one per `!{firehose:error-output-type}`. */
-  errorBodies: Map<string, { body: Uint8Array; records: number }>;
+  /** The partition keys of each record, aligned with `records` (spec §6). */
+  partitionKeys: PartitionKeys[];
+  /** The records that failed, in batch order. */
+  failures: FailedProcessorRecord[];
+  /** §4.2 error-output bodies of `failures`, one per `!{firehose:error-output-type}`. */
+  errorBodies: ErrorBodies;
   appendDelimiter: boolean;
+}
+
+export type ErrorBodies = Map<string, { body: Uint8Array; records: number }>;
+
+/** §4.2 documents of failed records, one body per error-output type; `nowMs` stands in for unset ending times. */
+export function errorBodiesOf(failures: readonly FailedProcessorRecord[], nowMs: number): ErrorBodies {
+  const byType = new Map<string, ErrorOutputInput[]>();
+  for (const failure of failures) {
+    const input = errorOutputInputOf(failure, nowMs);
+    const list = byType.get(input.errorOutputType) ?? [];
+    list.push(input);
+    byType.set(input.errorOutputType, list);
+  }
+  const bodies: ErrorBodies = new Map();
+  for (const [type, inputs] of byType)
+    bodies.set(type, { body: errorOutputBody(inputs), records: inputs.length });
+  return bodies;
 }
 
 const resolvedProcessors = new WeakMap<object, ResolvedProcessor[]>();
@@ -56,6 +85,24 @@ function processorsOf(stream: ResolvedStream): ResolvedProcessor[] {
   return processors;
 }
 
+const metadataExtractors = new WeakMap<object, Promise<MetadataExtractor>>();
+
+/** MetadataExtraction's query compiled once per configuration; a query that fails to compile is tried again. */
+function metadataExtractorOf(
+  stream: ResolvedStream,
+  engine: JqEngine,
+  query: string,
+): Promise<MetadataExtractor> {
+  const destination = stream.destination;
+  let extractor = metadataExtractors.get(destination);
+  if (!extractor) {
+    extractor = compileMetadataExtraction(engine, query);
+    extractor.catch(() => metadataExtractors.delete(destination));
+    metadataExtractors.set(destination, extractor);
+  }
+  return extractor;
+}
+
 /** True when the stream has a processor beyond AppendDelimiterToRecord (which needs no per-record stages). */
 export function needsProcessing(stream: ResolvedStream): boolean {
   return stream.destination.processors.some((p) => p.type !== 'AppendDelimiterToRecord');
@@ -63,7 +110,8 @@ export function needsProcessing(stream: ResolvedStream): boolean {
 
 /**
  * Runs the stream's processors over a batch in Firehose's order (spec §6: decompression and CloudWatch Logs
- * extraction, de-aggregation, the Lambda transform; the delimiter is added by the caller). Dropped records
+ * extraction, de-aggregation, the Lambda transform, MetadataExtraction; the delimiter is added by the caller).
+ * The Lambda's `metadata.partitionKeys` and the query's keys are kept apart, one namespace each. Dropped records
  * disappear; failed ones become §4.2 documents grouped by error-output type. Record IDs are the stream name and
  * log position, so a batch processed again after a restart carries the same IDs.
  */
@@ -85,6 +133,8 @@ export async function processBatch(
     }
   }
   const failures: FailedProcessorRecord[] = [];
+  // The Lambda's keys by record ID: MetadataExtraction merges its own into `partitionKeys`, so they are set aside.
+  let lambdaKeys: Map<string, Readonly<Record<string, string>>> | undefined;
   const keep = (stage: StageResult) => {
     failures.push(...stage.failed);
     records = stage.ok;
@@ -116,6 +166,9 @@ export async function processBatch(
               bufferSizeInMBs: processor.bufferSizeInMBs,
               deliveryStreamArn: stream.arn,
               region: ports.region,
+              ...(ports.sourceKinesisStreamArn
+                ? { sourceKinesisStreamArn: ports.sourceKinesisStreamArn }
+                : {}),
             },
             {
               invoker: ports.invoker,
@@ -126,6 +179,19 @@ export async function processBatch(
             },
           ),
         );
+        lambdaKeys = new Map();
+        records = records.map((record) => {
+          if (!record.partitionKeys) return record;
+          lambdaKeys?.set(record.recordId, record.partitionKeys);
+          const { partitionKeys: _, ...rest } = record;
+          return rest;
+        });
+        break;
+      }
+      case 'MetadataExtraction': {
+        if (!ports.jqEngine) throw new Error('No jq engine is configured.');
+        const extractor = await metadataExtractorOf(stream, ports.jqEngine, processor.query);
+        keep(collectOutcomes(records, await extractor.extract(records)));
         break;
       }
       default:
@@ -133,19 +199,17 @@ export async function processBatch(
         break;
     }
   }
-  const nowMs = ports.clock.nowMs();
-  const byType = new Map<string, ErrorOutputInput[]>();
-  for (const failure of failures) {
-    const input = errorOutputInputOf(failure, nowMs);
-    const list = byType.get(input.errorOutputType) ?? [];
-    list.push(input);
-    byType.set(input.errorOutputType, list);
-  }
-  const errorBodies = new Map<string, { body: Uint8Array; records: number }>();
-  for (const [type, inputs] of byType)
-    errorBodies.set(type, { body: errorOutputBody(inputs), records: inputs.length });
+  const errorBodies = errorBodiesOf(failures, ports.clock.nowMs());
   return {
     records,
+    partitionKeys: records.map((record) => {
+      const fromLambda = lambdaKeys?.get(record.recordId);
+      return {
+        ...(record.partitionKeys ? { partitionKeyFromQuery: record.partitionKeys } : {}),
+        ...(fromLambda ? { partitionKeyFromLambda: fromLambda } : {}),
+      };
+    }),
+    failures,
     errorBodies,
     appendDelimiter: processors.some((p) => p.type === 'AppendDelimiterToRecord'),
   };

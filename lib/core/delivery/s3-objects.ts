@@ -2,10 +2,12 @@ import { type Codec, codecFor } from '../compression/index.ts';
 import type { ResolvedS3Destination, ResolvedStream } from '../config/resolved.ts';
 import type { IdSource, PutObjectInput } from '../ports.ts';
 import { appendDelimiter } from '../processors/append-delimiter.ts';
+import type { ProcessorRecord } from '../processors/index.ts';
 import { packRecords, type RecordRun, recordViews } from '../records.ts';
 import { compileObjectKeys } from '../s3/object-key.ts';
+import type { PartitionKeys } from '../s3/prefix-template.ts';
 import { convertBatch, type GlueTables } from './parquet-objects.ts';
-import { needsProcessing, type ProcessingPorts, processBatch } from './processing.ts';
+import { type ErrorBodies, needsProcessing, type ProcessingPorts, processBatch } from './processing.ts';
 
 /** One object a batch turns into: the delivered data, or the source-record backup (spec §3.5). */
 export interface PlannedObject {
@@ -18,6 +20,7 @@ export interface PlannedObject {
 }
 
 type KeyTemplates = ReturnType<typeof compileObjectKeys>;
+export type KeyContext = Parameters<KeyTemplates['dataKey']>[0];
 const compiledKeys = new WeakMap<ResolvedS3Destination, KeyTemplates>();
 
 // Prefix templates are parsed once per destination configuration, not once per object.
@@ -57,7 +60,6 @@ export async function planS3Objects(
   const destination = stream.destination;
   // Without processors the runs' buffers are the object's bytes: no per-record views, no copy.
   const source = batch.map((run) => run.data);
-  const bytes = source.reduce((sum, chunk) => sum + chunk.byteLength, 0);
   const records = batch.reduce((sum, run) => sum + run.ends.length, 0);
   // One instant per object: the oldest record's arrival (spec §3.1).
   const instantMs = batch[0]?.arrivalMs ?? ports.nowMs;
@@ -80,7 +82,7 @@ export async function planS3Objects(
       ids: ports.ids,
       region: ports.region ?? 'us-east-1',
     });
-    planned.push(...(await errorObjects(result.errorBodies, destination, keyContext, ports)));
+    planned.push(...(await planErrorObjects(result.errorBodies, stream, keyContext, ports)));
     const views = result.records.map((r) => r.data);
     processed = result.appendDelimiter ? appendDelimiter(views) : views;
     deliveredRecords = result.records.length;
@@ -113,24 +115,8 @@ export async function planS3Objects(
     });
   }
 
-  const backup = destination.backup;
-  if (destination.s3BackupMode === 'Enabled' && backup) {
-    // The backup holds the source records as they arrived, before any processor ran (spec §3.5).
-    const backupCodec = codecFor(backup.compressionFormat);
-    planned.push({
-      role: 'BackupToS3',
-      records,
-      bytes,
-      put: {
-        bucket: backup.bucket,
-        key: keysOf(backup).dataKey(keyContext, backupCodec.extension),
-        body: await compressToBody(backupCodec, source, ports),
-        contentType: 'application/octet-stream',
-        ...(backupCodec.contentEncoding ? { contentEncoding: backupCodec.contentEncoding } : {}),
-        ...(backup.kmsKeyArn ? { kmsKeyArn: backup.kmsKeyArn } : {}),
-      },
-    });
-  }
+  const backup = await planBackupObject(batch, stream, keyContext, ports);
+  if (backup) planned.push(backup);
   return planned;
 }
 
@@ -151,7 +137,7 @@ async function planParquetObjects(
   batch: readonly RecordRun[],
   stream: ResolvedStream,
   ports: PlanPorts,
-  keyContext: Parameters<KeyTemplates['dataKey']>[0],
+  keyContext: KeyContext,
 ): Promise<PlannedObject[]> {
   const destination = stream.destination;
   const converted = await convertBatch(batch, stream, ports.glueTables, {
@@ -193,12 +179,13 @@ async function planParquetObjects(
 }
 
 /** One object per error-output type under the error prefix, with the destination's compression (spec §4). */
-async function errorObjects(
-  bodies: Map<string, { body: Uint8Array; records: number }>,
-  destination: ResolvedStream['destination'],
-  keyContext: Parameters<KeyTemplates['dataKey']>[0],
+export async function planErrorObjects(
+  bodies: ErrorBodies,
+  stream: ResolvedStream,
+  keyContext: KeyContext,
   ports: { ids: IdSource; nowMs: number },
 ): Promise<PlannedObject[]> {
+  const destination = stream.destination;
   const codec = codecFor(destination.compressionFormat);
   const objects: PlannedObject[] = [];
   for (const [errorOutputType, { body, records }] of bodies) {
@@ -217,4 +204,71 @@ async function errorObjects(
     });
   }
   return objects;
+}
+
+/** The source records of a batch as they arrived, before any processor ran (spec §3.5), when backup is Enabled. */
+export async function planBackupObject(
+  batch: readonly RecordRun[],
+  stream: ResolvedStream,
+  keyContext: KeyContext,
+  ports: { ids: IdSource; nowMs: number },
+): Promise<PlannedObject | undefined> {
+  const destination = stream.destination;
+  const backup = destination.backup;
+  if (destination.s3BackupMode !== 'Enabled' || !backup) return undefined;
+  const source = batch.map((run) => run.data);
+  const backupCodec = codecFor(backup.compressionFormat);
+  return {
+    role: 'BackupToS3',
+    records: batch.reduce((sum, run) => sum + run.ends.length, 0),
+    bytes: source.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+    put: {
+      bucket: backup.bucket,
+      key: keysOf(backup).dataKey(keyContext, backupCodec.extension),
+      body: await compressToBody(backupCodec, source, ports),
+      contentType: 'application/octet-stream',
+      ...(backupCodec.contentEncoding ? { contentEncoding: backupCodec.contentEncoding } : {}),
+      ...(backup.kmsKeyArn ? { kmsKeyArn: backup.kmsKeyArn } : {}),
+    },
+  };
+}
+
+/**
+ * One partition's records as one object under the prefix its keys evaluate to (spec §6). The records are in arrival
+ * order, so the first is the oldest, whose arrival names the object (§3.1); the delimiter is appended here when
+ * AppendDelimiterToRecord is configured.
+ */
+export async function planPartitionObject(
+  records: readonly ProcessorRecord[],
+  partitionKeys: PartitionKeys,
+  stream: ResolvedStream,
+  ports: { ids: IdSource; nowMs: number },
+): Promise<PlannedObject> {
+  const destination = stream.destination;
+  const views = records.map((record) => record.data);
+  const chunks = destination.processors.some((p) => p.type === 'AppendDelimiterToRecord')
+    ? appendDelimiter(views)
+    : views;
+  const codec = codecFor(destination.compressionFormat);
+  const keyContext: KeyContext = {
+    streamName: stream.name,
+    versionId: stream.versionId,
+    instantMs: records[0]?.arrivalMs ?? ports.nowMs,
+    timeZone: destination.customTimeZone,
+    ids: ports.ids,
+    partitionKeysByNamespace: partitionKeys,
+  };
+  return {
+    role: 'DeliveryToS3',
+    records: records.length,
+    bytes: chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0),
+    put: {
+      bucket: destination.bucket,
+      key: keysOf(destination).dataKey(keyContext, destination.fileExtension ?? codec.extension),
+      body: await compressToBody(codec, chunks, ports),
+      contentType: 'application/octet-stream',
+      ...(codec.contentEncoding ? { contentEncoding: codec.contentEncoding } : {}),
+      ...(destination.kmsKeyArn ? { kmsKeyArn: destination.kmsKeyArn } : {}),
+    },
+  };
 }

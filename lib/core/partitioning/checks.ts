@@ -6,6 +6,9 @@ export const MAX_PARTITION_KEYS = 50;
 /** Spec §2.1: dynamic partitioning needs at least 64 MiB and 60 s of buffering (no zero buffering). */
 export const DYNAMIC_PARTITIONING_MIN_SIZE_MB = 64;
 export const DYNAMIC_PARTITIONING_MIN_INTERVAL_SECONDS = 60;
+/** Spec §2.1: the hints Firehose applies when a stream with dynamic partitioning gives none. */
+export const DYNAMIC_PARTITIONING_DEFAULT_SIZE_MB = 128;
+export const DYNAMIC_PARTITIONING_DEFAULT_INTERVAL_SECONDS = 300;
 
 /** Messages as CloudFormation / the service print them (quoted by the CDK, spec §2.1 and §3.3 rule 11). */
 export const DYNAMIC_PARTITIONING_MESSAGES = {

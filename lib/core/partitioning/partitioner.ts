@@ -2,7 +2,7 @@ import { bounded, SluiceError } from '../errors.ts';
 import { METADATA_EXTRACTION_FAILED } from '../processors/metadata-extraction.ts';
 import type { FailedProcessorRecord, ProcessorRecord } from '../processors/processor-record.ts';
 import { MAX_EVALUATED_PREFIX_LENGTH } from '../s3/object-key.ts';
-import { type PrefixTemplate, renderPartitionId } from '../s3/prefix-template.ts';
+import { type PartitionKeys, type PrefixTemplate, renderPartitionId } from '../s3/prefix-template.ts';
 
 /** Active partitions per stream unless raised (spec §6: default 500, up to 5,000). */
 export const DEFAULT_ACTIVE_PARTITION_LIMIT = 500;
@@ -24,13 +24,19 @@ export interface PartitionerSettings {
   readonly activePartitionLimit?: number;
 }
 
+/** A processed record with the keys its processors gave it. */
+export interface KeyedRecord {
+  readonly record: ProcessorRecord;
+  readonly keys: PartitionKeys;
+}
+
 export interface Partition {
   /** The evaluated prefix with random strings unrendered (see renderPartitionId). */
   readonly id: string;
   /** In batch order; all render the same prefix. */
   readonly records: ProcessorRecord[];
   /** The partition keys of its first record: what object keys are rendered with. */
-  readonly partitionKeys: Readonly<Record<string, string>>;
+  readonly partitionKeys: PartitionKeys;
 }
 
 /**
@@ -42,7 +48,7 @@ export interface Partition {
  * are admitted in batch order. Records of partitions already admitted are never refused.
  */
 export function partitionRecords(
-  records: readonly ProcessorRecord[],
+  records: readonly KeyedRecord[],
   settings: PartitionerSettings,
   active: ReadonlySet<string> = new Set(),
 ): { partitions: Partition[]; failed: FailedProcessorRecord[] } {
@@ -65,13 +71,13 @@ export function partitionRecords(
       attemptsMade: 1,
     });
 
-  for (const record of records) {
+  for (const { record, keys } of records) {
     let id: string;
     try {
       id = renderPartitionId(settings.prefix, {
         instantMs: record.arrivalMs,
         timeZone: settings.timeZone,
-        partitionKeys: { ...record.partitionKeys },
+        partitionKeysByNamespace: keys,
       });
     } catch (error) {
       if (!(error instanceof SluiceError)) throw error;
@@ -109,7 +115,7 @@ export function partitionRecords(
       }
       activeCount++;
     }
-    partitions.set(id, { id, records: [record], partitionKeys: { ...record.partitionKeys } });
+    partitions.set(id, { id, records: [record], partitionKeys: keys });
   }
   return { partitions: [...partitions.values()], failed };
 }

@@ -21,6 +21,7 @@ export {
 } from './prefix-rules.ts';
 export {
   type PartitionKeyNamespace,
+  type PartitionKeys,
   type PrefixPart,
   type PrefixRenderContext,
   type PrefixTemplate,

@@ -1,7 +1,7 @@
 import { SluiceError } from '../errors.ts';
 import type { IdSource } from '../ports.ts';
 import { compileDateFormat } from './java-date-format.ts';
-import { type PrefixTemplate, parsePrefix } from './prefix-template.ts';
+import { type PartitionKeys, type PrefixTemplate, parsePrefix } from './prefix-template.ts';
 
 /** Firehose refuses to write under a prefix that evaluates to more than this many characters (spec §3.3 rule 5). */
 export const MAX_EVALUATED_PREFIX_LENGTH = 512;
@@ -20,6 +20,7 @@ export interface KeyContext {
   timeZone: string;
   ids: IdSource;
   partitionKeys?: Record<string, string>;
+  partitionKeysByNamespace?: PartitionKeys;
 }
 
 export interface ObjectKeys {

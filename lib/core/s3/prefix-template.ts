@@ -15,12 +15,18 @@ export type PrefixPart =
   | { kind: 'error-output-type'; expression: string }
   | { kind: PartitionKeyNamespace; expression: string; key: string };
 
+/** A record's partition keys by namespace: MetadataExtraction's and the Lambda's `metadata.partitionKeys` (spec §6). */
+export type PartitionKeys = Partial<Record<PartitionKeyNamespace, Readonly<Record<string, string>>>>;
+
 export interface PrefixRenderContext {
   instantMs: number;
   timeZone: string;
   ids: IdSource;
   errorOutputType?: string;
+  /** Keys read by both `partitionKeyFrom*` namespaces; ignored when `partitionKeysByNamespace` is given. */
   partitionKeys?: Record<string, string>;
+  /** Each namespace reads only its own keys (spec §3.2): a Lambda key never fills `!{partitionKeyFromQuery:…}`. */
+  partitionKeysByNamespace?: PartitionKeys;
 }
 
 /** A `Prefix` / `ErrorOutputPrefix` compiled once and rendered once per delivered object. */
@@ -148,7 +154,8 @@ function renderPart(part: PrefixPart, ctx: PrefixRenderContext): string {
       }
       return ctx.errorOutputType;
     default: {
-      const value = ctx.partitionKeys?.[part.key];
+      const keys = ctx.partitionKeysByNamespace ? ctx.partitionKeysByNamespace[part.kind] : ctx.partitionKeys;
+      const value = keys?.[part.key];
       // Dynamic partitioning routes a record without the key to the error prefix (spec §6).
       if (value === undefined) {
         throw new SluiceError(
@@ -170,7 +177,7 @@ function renderPart(part: PrefixPart, ctx: PrefixRenderContext): string {
  */
 export function renderPartitionId(
   template: PrefixTemplate,
-  ctx: Pick<PrefixRenderContext, 'instantMs' | 'timeZone' | 'partitionKeys'>,
+  ctx: Pick<PrefixRenderContext, 'instantMs' | 'timeZone' | 'partitionKeys' | 'partitionKeysByNamespace'>,
 ): string {
   const placeholderIds: IdSource = {
     uuid: () => '',

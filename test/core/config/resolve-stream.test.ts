@@ -353,7 +353,7 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
     });
   });
 
-  it('checks format conversion (§7) and rejects dynamic partitioning', () => {
+  it('checks format conversion (§7) and refuses it together with dynamic partitioning', () => {
     const error = errorOf(() =>
       create(
         withS3({
@@ -387,7 +387,12 @@ describe('resolveCreateInput: semantic rules (InvalidArgumentException)', () => 
       'DataFormatConversionConfiguration.SchemaConfiguration.TableName is required',
     );
     expect(error.message).toContain(
-      'Sluice does not support dynamic partitioning (DynamicPartitioningConfiguration with Enabled true) yet',
+      'Sluice does not support data format conversion together with dynamic partitioning yet',
+    );
+    // Dynamic partitioning itself is supported; its own rules (§3.3 rule 11) are reported with the others.
+    expect(error.message).not.toContain('Sluice does not support dynamic partitioning');
+    expect(error.message).toContain(
+      'S3 Prefix should contain Dynamic Partitioning namespaces when Dynamic Partitioning is enabled',
     );
   });
 

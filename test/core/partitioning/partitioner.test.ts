@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import type { KeyedRecord } from '../../../lib/core/partitioning/index.ts';
 import { checkDynamicPartitioning, partitionRecords } from '../../../lib/core/partitioning/index.ts';
-import type { ProcessorRecord } from '../../../lib/core/processors/index.ts';
 import { compileObjectKeys } from '../../../lib/core/s3/object-key.ts';
 import { parsePrefix } from '../../../lib/core/s3/prefix-template.ts';
 import { fakeIds } from '../s3/fake-ids.ts';
 
 const at = Date.parse('2024-03-05T10:30:00Z');
-const rec = (i: number, keys?: Record<string, string>, arrivalMs = at): ProcessorRecord => ({
-  data: new TextEncoder().encode(`r${i}`),
-  arrivalMs,
-  recordId: `id${i}`,
-  ...(keys ? { partitionKeys: keys } : {}),
+/** A record whose query and Lambda gave it the same keys (`lambda` overrides the Lambda's). */
+const rec = (
+  i: number,
+  keys?: Record<string, string>,
+  arrivalMs = at,
+  lambda: Record<string, string> | undefined = keys,
+): KeyedRecord => ({
+  record: { data: new TextEncoder().encode(`r${i}`), arrivalMs, recordId: `id${i}` },
+  keys: {
+    ...(keys ? { partitionKeyFromQuery: keys } : {}),
+    ...(lambda ? { partitionKeyFromLambda: lambda } : {}),
+  },
 });
 
 describe('partitionRecords (spec §6)', () => {
@@ -46,7 +53,7 @@ describe('partitionRecords (spec §6)', () => {
         instantMs: at,
         timeZone: 'UTC',
         ids: fakeIds(),
-        partitionKeys: partitions[0]!.partitionKeys,
+        partitionKeysByNamespace: partitions[0]!.partitionKeys,
       },
       '',
     );
@@ -89,6 +96,17 @@ describe('partitionRecords (spec §6)', () => {
       new Set(['z/']),
     );
     expect([again.partitions.length, again.failed.length]).toEqual([1, 0]);
+  });
+
+  it('reads each namespace from its own keys: a Lambda key does not fill a query expression (§3.2)', () => {
+    const { partitions, failed } = partitionRecords(
+      [rec(0, { d: 'q' }, at, { c: 'l', d: 'x' }), rec(1, { c: 'a' }, at, { d: 'x' })],
+      { prefix, timeZone: 'UTC' },
+    );
+    expect(partitions.map((p) => p.id)).toEqual(['c=a/d=x/2024/03/05/!{firehose}/']);
+    expect(failed.map((f) => [f.record.recordId, f.errorCode])).toEqual([
+      ['id0', 'DynamicPartitioning.MetadataExtractionFailed'],
+    ]);
   });
 
   it('fails records whose prefix evaluates past 512 characters', () => {

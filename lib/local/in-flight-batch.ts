@@ -1,0 +1,16 @@
+import type { RecordRun } from '../core/records.ts';
+
+/**
+ * Records cut from a stream's buffer and not yet complete. Without dynamic partitioning a batch is one delivery;
+ * with it, a batch is processed once and its records spread over partitions, so it counts what is outstanding.
+ */
+export interface InFlightBatch {
+  readonly records: readonly RecordRun[];
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly bytes: number;
+  /** Pieces not yet written (see PartitionedDelivery); a plain delivery is one piece. */
+  outstanding: number;
+  /** Complete: its records are marked done in the log. */
+  done: boolean;
+}

@@ -1,0 +1,222 @@
+import { type PartitionBuffer, PartitionBuffers } from '../core/buffer/partition-buffers.ts';
+import type { StreamBuffer } from '../core/buffer/stream-buffer.ts';
+import type { ResolvedStream } from '../core/config/resolved.ts';
+import { errorBodiesOf, type ProcessedBatch } from '../core/delivery/processing.ts';
+import {
+  type KeyContext,
+  type PlannedObject,
+  planBackupObject,
+  planErrorObjects,
+  planPartitionObject,
+} from '../core/delivery/s3-objects.ts';
+import type { MetricsRegistry } from '../core/metrics.ts';
+import { type DynamicPartitioning, partitionRecords } from '../core/partitioning/index.ts';
+import type { IdSource } from '../core/ports.ts';
+import type { FailedProcessorRecord } from '../core/processors/index.ts';
+import type { RecordRun } from '../core/records.ts';
+import type { InFlightBatch } from './in-flight-batch.ts';
+
+export type PutObjectsOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'closed' }
+  | { kind: 'gave-up'; attempts: number; lastError: unknown };
+
+/** What the stream runtime does for its partitions: processing, puts with retries, and completion. */
+export interface PartitionedDeliveryHost {
+  readonly name: string;
+  readonly ids: IdSource;
+  readonly metrics: MetricsRegistry;
+  stream(): ResolvedStream;
+  nowMs(): number;
+  /** Starts tracking records cut from the buffer, with one outstanding piece: the batch's own objects. */
+  begin(records: RecordRun[]): InFlightBatch;
+  /** One piece of the batch is written (its own objects, or a partition it fed); at zero it is done. */
+  settled(batch: InFlightBatch): void;
+  /** Runs the processors, retrying until they succeed; undefined when the stream closes first. */
+  process(records: readonly RecordRun[]): Promise<ProcessedBatch | undefined>;
+  /** Puts planned objects with backoff; gives up only after `giveUpAfterMs` of failures. */
+  put(plan: () => Promise<PlannedObject[]>, giveUpAfterMs?: number): Promise<PutObjectsOutcome>;
+  /** Keeps close() waiting for `work`. */
+  track(work: Promise<unknown>): void;
+  /** Something finished: more may be due. */
+  tick(): void;
+  delivered(records: number): void;
+}
+
+/** Processing batches are cut at the Lambda's BufferSizeInMBs (spec §2.2), or this without a Lambda. */
+const DEFAULT_PROCESSING_BATCH_BYTES = 1024 * 1024;
+/** Partition objects written at once: 500 partitions due together are not 500 open files and zlib streams. */
+const MAX_PARTITION_DELIVERIES = 8;
+
+/**
+ * Dynamic partitioning in the local runtime (spec §6), in two stages, as Firehose buffers in several:
+ *
+ * 1. Records are cut from the stream buffer as soon as they are there, one batch at a time (a batch waits while the
+ *    previous one is processed, so batches grow with the load), processed (processing.ts: Lambda, then
+ *    MetadataExtraction) and routed: each record to the buffer of the prefix its keys evaluate to, or, when its keys
+ *    are missing or it would open a partition past the active-partition limit, to the error output, written with the
+ *    batch's source backup.
+ * 2. Each partition is delivered as one object when its own size or interval hint is reached (or on flush, once
+ *    everything up to the flush is routed), retried for RetryOptions.DurationInSeconds and then written under the
+ *    error prefix.
+ *
+ * Records complete out of order, so a batch counts what is outstanding of it (its own objects, each partition it
+ * fed); the host marks its log range done and moves the stream's delivered watermark when that reaches zero.
+ * Partition buffers hold views into the batch's runs, which the arena keeps until the watermark passes them.
+ */
+export class PartitionedDelivery {
+  private readonly partitions: PartitionBuffers<InFlightBatch>;
+  private processing = false;
+  private deliveries = 0;
+  /** Highest seq processed and routed. */
+  private routedSeq = -1;
+
+  constructor(
+    private settings: DynamicPartitioning,
+    private readonly host: PartitionedDeliveryHost,
+  ) {
+    this.partitions = new PartitionBuffers(settings.bufferingHints);
+  }
+
+  reconfigure(settings: DynamicPartitioning): void {
+    this.settings = settings;
+    this.partitions.setHints(settings.bufferingHints);
+  }
+
+  get bufferedRecords(): number {
+    return this.partitions.bufferedRecords;
+  }
+
+  get activePartitions(): number {
+    return this.partitions.activeIds().size;
+  }
+
+  /** Starts processing and partition deliveries that are due. `flushTargetSeq` is -1 when no flush waits. */
+  tick(buffer: StreamBuffer, flushTargetSeq: number): void {
+    if (!this.processing && buffer.bufferedRecords > 0) {
+      const records = buffer.take(this.processingBatchBytes());
+      const batch = this.host.begin(records);
+      this.processing = true;
+      this.host.track(
+        this.route(batch).finally(() => {
+          this.processing = false;
+          this.host.tick();
+        }),
+      );
+    }
+    // A flush delivers partitions only once every record it waits for is routed: a partition delivered early would
+    // stop counting as active, and records routed after it could open partitions the limit should have refused.
+    const flushing = flushTargetSeq >= 0 && this.routedSeq >= flushTargetSeq;
+    for (const id of this.partitions.due(this.host.nowMs(), flushing)) {
+      if (this.deliveries >= MAX_PARTITION_DELIVERIES) break;
+      const partition = this.partitions.take(id)!;
+      this.deliveries++;
+      this.host.track(
+        this.deliver(partition).finally(() => {
+          this.deliveries--;
+          this.host.tick();
+        }),
+      );
+    }
+  }
+
+  /** Drops the partition buffers; their records are still in the log. */
+  clear(): void {
+    this.partitions.clear();
+  }
+
+  private processingBatchBytes(): number {
+    const lambda = this.host.stream().destination.processors.find((p) => p.type === 'Lambda');
+    const sizeInMBs = Number(lambda?.parameters.BufferSizeInMBs ?? 0);
+    return sizeInMBs > 0 ? sizeInMBs * 1024 * 1024 : DEFAULT_PROCESSING_BATCH_BYTES;
+  }
+
+  private async route(batch: InFlightBatch): Promise<void> {
+    const processed = await this.host.process(batch.records);
+    if (!processed) return;
+    const keyed = processed.records.map((record, i) => ({ record, keys: processed.partitionKeys[i]! }));
+    const { partitions, failed } = partitionRecords(keyed, this.settings, this.partitions.activeIds());
+    batch.outstanding += this.partitions.add(partitions, batch);
+    this.routedSeq = batch.lastSeq;
+    // Spec §6 metrics: active partitions, and whether the limit refused records.
+    this.host.metrics.gauge(this.host.name, 'PartitionCount', this.partitions.activeIds().size);
+    this.host.metrics.gauge(
+      this.host.name,
+      'PartitionCountExceeded',
+      failed.some((f) => f.errorOutputType === 'activePartitionExceeded') ? 1 : 0,
+    );
+    // The batch's own objects go out while the next batch is processed.
+    this.host.track(this.putBatchObjects(batch, [...processed.failures, ...failed]));
+  }
+
+  /** The error documents of what failed in processing or routing, and the source-record backup (spec §3.5). */
+  private async putBatchObjects(batch: InFlightBatch, failures: FailedProcessorRecord[]): Promise<void> {
+    const stream = this.host.stream();
+    const outcome = await this.host.put(async () => {
+      const ports = { ids: this.host.ids, nowMs: this.host.nowMs() };
+      const keyContext = this.keyContext(stream, batch.records[0]!.arrivalMs);
+      const objects = await planErrorObjects(errorBodiesOf(failures, ports.nowMs), stream, keyContext, ports);
+      const backup = await planBackupObject(batch.records, stream, keyContext, ports);
+      return backup ? [...objects, backup] : objects;
+    });
+    if (outcome.kind === 'delivered') this.host.settled(batch);
+  }
+
+  /**
+   * One partition's object, retried for RetryOptions.DurationInSeconds (spec §3.7, §6); after that its records are
+   * written under the error prefix, retried until that succeeds (the stream pauses while both fail, §3.7).
+   */
+  private async deliver(partition: PartitionBuffer<InFlightBatch>): Promise<void> {
+    const stream = this.host.stream();
+    const ports = () => ({ ids: this.host.ids, nowMs: this.host.nowMs() });
+    let outcome = await this.host.put(
+      async () => [await planPartitionObject(partition.records, partition.partitionKeys, stream, ports())],
+      this.settings.retryDurationSeconds * 1000,
+    );
+    if (outcome.kind === 'gave-up') {
+      const gaveUp = outcome;
+      const failures = partition.records.map((record) => retriesExhausted(record, gaveUp));
+      outcome = await this.host.put(async () => {
+        const now = ports();
+        const keyContext = this.keyContext(stream, partition.records[0]!.arrivalMs);
+        return planErrorObjects(errorBodiesOf(failures, now.nowMs), stream, keyContext, now);
+      });
+    } else if (outcome.kind === 'delivered') {
+      this.host.delivered(partition.records.length);
+    }
+    if (outcome.kind !== 'delivered') return;
+    this.partitions.delivered(partition.id);
+    for (const batch of partition.batches) this.host.settled(batch);
+  }
+
+  private keyContext(stream: ResolvedStream, instantMs: number): KeyContext {
+    return {
+      streamName: stream.name,
+      versionId: stream.versionId,
+      instantMs,
+      timeZone: stream.destination.customTimeZone,
+      ids: this.host.ids,
+    };
+  }
+}
+
+/**
+ * A record whose partition could not be written within RetryOptions. Firehose publishes no document for this;
+ * Sluice writes the processing-failed layout without `lambdaARN` (the dynamic-partitioning variant of §4.2) with
+ * the S3 error code, in the `S3.<code>` form of the codes Firehose logs for S3 delivery (spec §3.7).
+ */
+function retriesExhausted(
+  record: PartitionBuffer<InFlightBatch>['records'][number],
+  outcome: Extract<PutObjectsOutcome, { kind: 'gave-up' }>,
+): FailedProcessorRecord {
+  const error = outcome.lastError;
+  const code = (error as { code?: unknown; name?: unknown } | undefined)?.code;
+  return {
+    record,
+    errorOutputType: 'processing-failed',
+    errorCode: typeof code === 'string' ? `S3.${code}` : 'InternalError',
+    errorMessage: error instanceof Error ? error.message : String(error),
+    rawData: record.data,
+    attemptsMade: outcome.attempts,
+  };
+}

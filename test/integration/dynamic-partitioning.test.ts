@@ -1,0 +1,279 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  firehoseClient,
+  type InProcessSluice,
+  listEmbeddedObjects,
+  REPO_ROOT,
+  s3StreamInput,
+  spawnSluice,
+  startSluice,
+  tempDir,
+} from '../support/sluice.ts';
+
+const ENRICH = 'arn:aws:lambda:us-east-1:000000000000:function:enrich';
+
+const metadataExtraction = (query: string) => ({
+  Type: 'MetadataExtraction',
+  Parameters: [
+    { ParameterName: 'MetadataExtractionQuery', ParameterValue: query },
+    { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
+  ],
+});
+
+/** A stream with dynamic partitioning on, at Firehose's minimum hints: only a flush delivers in these tests. */
+function partitionedStream(name: string, prefix: string, processors: unknown[]) {
+  return s3StreamInput(name, {
+    BucketARN: 'arn:aws:s3:::partitioned',
+    Prefix: prefix,
+    ErrorOutputPrefix: `${name}-errors/!{firehose:error-output-type}/`,
+    BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+    DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
+    ProcessingConfiguration: { Enabled: true, Processors: processors },
+  });
+}
+
+const jsonRecords = (values: unknown[]) => values.map((v) => ({ Data: Buffer.from(JSON.stringify(v)) }));
+const lines = (body: Buffer) =>
+  body
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+const under = (objects: Map<string, Buffer>, prefix: string) =>
+  [...objects].filter(([key]) => key.startsWith(prefix));
+
+describe('dynamic partitioning in the local runtime (spec §6)', () => {
+  let sluice: InProcessSluice;
+
+  beforeAll(async () => {
+    sluice = await startSluice({
+      lambdaFunctions: { [ENRICH]: join(REPO_ROOT, 'examples', 'transforms', 'enrich.mjs#handler') },
+    });
+  });
+  afterAll(() => sluice?.close());
+
+  const create = (input: unknown) =>
+    firehoseClient(sluice.endpoint).send(new CreateDeliveryStreamCommand(input as never));
+  const put = async (stream: string, records: Array<{ Data: Buffer }>) => {
+    for (let at = 0; at < records.length; at += 500) {
+      const out = await firehoseClient(sluice.endpoint).send(
+        new PutRecordBatchCommand({ DeliveryStreamName: stream, Records: records.slice(at, at + 500) }),
+      );
+      expect(out.FailedPutCount).toBe(0);
+    }
+  };
+  const flush = async (stream: string) => {
+    const result = await sluice.runtime.flush(stream, 60_000);
+    expect(result.complete).toBe(true);
+    return listEmbeddedObjects(sluice.dataDir, 'partitioned');
+  };
+
+  it('keys from the Lambda and from MetadataExtraction (run after it) each fill their own namespace; missing keys go to the error prefix (§4.2)', async () => {
+    await create(
+      partitionedStream(
+        'clicks',
+        'clicks/customer=!{partitionKeyFromLambda:customer}/device=!{partitionKeyFromQuery:device}/enriched=!{partitionKeyFromQuery:enriched}/',
+        [
+          { Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: ENRICH }] },
+          // `processedAt` only exists after the transform, so `enriched` shows the query ran after it. Its
+          // `customer` must not replace the Lambda's in `!{partitionKeyFromLambda:customer}`.
+          metadataExtraction(
+            '{device: .device, enriched: has("processedAt"), customer: ("query-" + .customer_id)}',
+          ),
+        ],
+      ),
+    );
+    await put('clicks', [
+      ...jsonRecords([
+        { customer_id: 'acme', device: 'phone', n: 1 },
+        { customer_id: 'acme', device: 'tablet', n: 2 },
+        { customer_id: 'zen', device: 'phone', n: 3 },
+        { customer_id: 'acme', device: 'phone', n: 4 },
+        // The Lambda gives `customer`; the query has no `device` for these.
+        { customer_id: 'acme', n: 5 },
+        { customer_id: 'zen', device: null, n: 6 },
+      ]),
+      { Data: Buffer.from('not json') },
+    ]);
+    const objects = await flush('clicks');
+
+    const partitions = under(objects, 'clicks/').map(([key, body]) => [
+      key.slice(0, key.lastIndexOf('/') + 1),
+      lines(body).map((r) => r.n),
+    ]);
+    expect(partitions.sort()).toEqual([
+      ['clicks/customer=acme/device=phone/enriched=true/', [1, 4]],
+      ['clicks/customer=acme/device=tablet/enriched=true/', [2]],
+      ['clicks/customer=zen/device=phone/enriched=true/', [3]],
+    ]);
+    for (const [key, body] of under(objects, 'clicks/')) {
+      expect(key).toMatch(/\/clicks-1-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-[0-9a-f-]{36}$/);
+      expect(lines(body).every((r) => typeof r.processedAt === 'string')).toBe(true);
+    }
+
+    const errors = under(objects, 'clicks-errors/');
+    expect(errors.map(([key]) => key.split('/')[1])).toEqual(['processing-failed']);
+    const documents = lines(errors[0]![1]);
+    const byData = new Map(documents.map((d) => [Buffer.from(String(d.rawData), 'base64').toString(), d]));
+    const transformFailed = byData.get('not json')!;
+    expect(Object.keys(transformFailed)).toEqual([
+      'rawData',
+      'errorCode',
+      'errorMessage',
+      'attemptsMade',
+      'arrivalTimestamp',
+      'attemptEndingTimestamp',
+      'lambdaARN',
+    ]);
+    expect(transformFailed).toMatchObject({
+      errorCode: 'Lambda.ProcessingFailedStatus',
+      attemptsMade: 1,
+      lambdaARN: ENRICH,
+    });
+    // The keyless records failed after the transform: their rawData is the transformed record, no lambdaARN.
+    const keyless = documents.filter((d) => d !== transformFailed);
+    expect(keyless).toHaveLength(2);
+    for (const document of keyless) {
+      expect(Object.keys(document)).toEqual([
+        'rawData',
+        'errorCode',
+        'errorMessage',
+        'attemptsMade',
+        'arrivalTimestamp',
+        'attemptEndingTimestamp',
+      ]);
+      expect(document.errorCode).toBe('DynamicPartitioning.MetadataExtractionFailed');
+      expect(document.attemptsMade).toBe(1);
+      expect(typeof document.arrivalTimestamp).toBe('number');
+    }
+    expect(
+      keyless.map((d) => JSON.parse(Buffer.from(String(d.rawData), 'base64').toString()).n).sort(),
+    ).toEqual([5, 6]);
+  });
+
+  it('1,000 distinct keys with a limit of 500: exactly the records beyond the limit are under activePartitionExceeded', async () => {
+    await create(
+      partitionedStream('wide', 'wide/k=!{partitionKeyFromQuery:k}/', [
+        metadataExtraction('{k: .k}'),
+        { Type: 'AppendDelimiterToRecord' },
+      ]),
+    );
+    // Keys 0..999 in order, then all of them again: partitions open in arrival order, so keys 0..499 are admitted.
+    const values = [
+      ...Array.from({ length: 1000 }, (_, k) => k),
+      ...Array.from({ length: 1000 }, (_, k) => k),
+    ];
+    await put('wide', jsonRecords(values.map((k, i) => ({ k: `key${String(k).padStart(4, '0')}`, i }))));
+    const objects = await flush('wide');
+
+    const delivered = new Map<string, number[]>();
+    for (const [key, body] of under(objects, 'wide/')) {
+      const partition = key.split('/')[1]!;
+      const records = lines(body);
+      expect(records.every((r) => `k=${r.k}` === partition)).toBe(true);
+      delivered.set(partition, [...(delivered.get(partition) ?? []), ...records.map((r) => r.i as number)]);
+    }
+    const admitted = Array.from({ length: 500 }, (_, k) => `k=key${String(k).padStart(4, '0')}`);
+    expect([...delivered.keys()].sort()).toEqual(admitted);
+    expect([...delivered.values()].every((is) => is.length === 2)).toBe(true);
+
+    const exceeded = under(objects, 'wide-errors/').flatMap(([key, body]) => {
+      expect(key.split('/')[1]).toBe('activePartitionExceeded');
+      return lines(body);
+    });
+    expect(Object.keys(exceeded[0]!)).toEqual([
+      'rawData',
+      'errorCode',
+      'errorMessage',
+      'attemptsMade',
+      'arrivalTimestamp',
+      'attemptEndingTimestamp',
+    ]);
+    const refused = exceeded.map((d) => JSON.parse(Buffer.from(String(d.rawData), 'base64').toString()));
+    expect(refused.every((r) => Number(String(r.k).slice(3)) >= 500)).toBe(true);
+    expect(new Set(refused.map((r) => r.i)).size).toBe(1000);
+    const deliveredCount = [...delivered.values()].reduce((sum, is) => sum + is.length, 0);
+    expect([deliveredCount, refused.length, deliveredCount + refused.length]).toEqual([1000, 1000, 2000]);
+
+    const status = (await sluice.runtime.status()).find((s) => s.name === 'wide')!;
+    expect(status.partitions).toEqual({ active: 0, bufferedRecords: 0 });
+  });
+});
+
+describe('dynamic partitioning survives kill -9', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('records acknowledged before the kill are all delivered to their partitions after the restart', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = await tempDir('sluice-dp-crash-');
+    cleanups.push(dir.remove);
+    const config = join(dir.path, 'sluice.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        streamActivationDelayMs: 0,
+        deliveryStreams: [
+          partitionedStream('crash', 'crash/k=!{partitionKeyFromQuery:k}/', [
+            metadataExtraction('{k: .k}'),
+            { Type: 'AppendDelimiterToRecord' },
+          ]),
+        ],
+      }),
+    );
+    const args = ['--data-dir', join(dir.path, 'data'), '--config', config];
+    const flushCli = (endpoint: string) =>
+      promisify(execFile)(
+        process.execPath,
+        [join(REPO_ROOT, 'bin', 'sluice.cjs'), 'flush', '--stream', 'crash', '--endpoint', endpoint],
+        { cwd: REPO_ROOT },
+      );
+    const acknowledged = new Set<number>();
+    let next = 0;
+    for (let round = 0; round < 3; round++) {
+      const sluice = await spawnSluice(args);
+      const client = firehoseClient(sluice.endpoint);
+      for (let call = 0; call < 6; call++) {
+        const ids = Array.from({ length: 200 }, () => next++);
+        const out = await client.send(
+          new PutRecordBatchCommand({
+            DeliveryStreamName: 'crash',
+            Records: jsonRecords(ids.map((i) => ({ k: `p${i % 37}`, i }))),
+          }),
+        );
+        out.RequestResponses!.forEach((r, j) => {
+          if (r.RecordId) acknowledged.add(ids[j]!);
+        });
+      }
+      // Kill while a flush is delivering partitions (some written, some not), or before it starts.
+      const flushing = flushCli(sluice.endpoint).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50 + round * 150));
+      await sluice.kill('SIGKILL');
+      await flushing;
+      client.destroy();
+    }
+    const sluice = await spawnSluice(args);
+    const flushed = JSON.parse((await flushCli(sluice.endpoint)).stdout);
+    expect(flushed.streams[0]).toMatchObject({ name: 'crash', bufferedRecords: 0, stalled: false });
+    await sluice.kill('SIGTERM');
+
+    const delivered = new Set<number>();
+    for (const [key, body] of await listEmbeddedObjects(join(dir.path, 'data'), 'partitioned')) {
+      expect(key).toMatch(/^crash\/k=p\d+\/crash-1-/);
+      for (const record of lines(body)) {
+        expect(key.startsWith(`crash/k=${record.k}/`)).toBe(true);
+        delivered.add(record.i as number);
+      }
+    }
+    expect(acknowledged.size).toBe(3600);
+    expect([...acknowledged].filter((i) => !delivered.has(i))).toEqual([]);
+  });
+});
