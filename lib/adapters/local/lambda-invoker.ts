@@ -1,6 +1,10 @@
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TransformInvocationResult, TransformInvoker } from '../../core/ports.ts';
+import { LAMBDA_WORKER_SOURCE } from './lambda-invoker-worker.ts';
 
 /** One local stand-in for a transform Lambda. */
 export interface LocalFunction {
@@ -159,13 +163,15 @@ class FunctionRunner {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const memory = this.fn.memorySizeMb ?? 256;
-    const worker = new Worker(new URL('./lambda-invoker-worker.mjs', import.meta.url), {
+    const worker = new Worker(LAMBDA_WORKER_SOURCE, {
+      eval: true,
       workerData: {
         modulePath: this.modulePath,
         exportName: this.exportName,
         functionName: this.name,
         functionArn: this.arn,
         memoryLimitInMB: memory,
+        tsxApiUrl: tsxApiUrl(),
       },
       resourceLimits: { maxOldGenerationSizeMb: memory, maxYoungGenerationSizeMb: Math.min(32, memory / 4) },
       // The handler's own execArgv must not inherit the server's (e.g. --inspect).
@@ -176,7 +182,7 @@ class FunctionRunner {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.pending.delete(message.id);
-      if (message.ok) pending.resolve({ kind: 'response', payload: new Uint8Array(message.payload) });
+      if (message.ok) pending.resolve({ kind: 'response', payload: message.payload });
       else
         pending.resolve({
           kind: 'function-error',
@@ -224,3 +230,23 @@ class FunctionRunner {
 type WorkerMessage =
   | { id: number; ok: true; payload: Uint8Array }
   | { id: number; ok: false; error: { errorType: string; errorMessage: string } };
+
+let tsxApi: string | null | undefined;
+/**
+ * The file URL of tsx's ESM register API, for TypeScript handlers, or null when tsx is not installed. Read from
+ * tsx's export map: its CommonJS build of the same API imports a file the package does not ship.
+ */
+function tsxApiUrl(): string | null {
+  if (tsxApi === undefined) {
+    try {
+      const manifestPath = createRequire(import.meta.url).resolve('tsx/package.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+        exports: { './esm/api': { import: { default: string } } };
+      };
+      tsxApi = pathToFileURL(join(dirname(manifestPath), manifest.exports['./esm/api'].import.default)).href;
+    } catch {
+      tsxApi = null;
+    }
+  }
+  return tsxApi;
+}
