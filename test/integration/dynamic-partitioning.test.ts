@@ -3,7 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../lib/adapters/local/fs-object-store.ts';
+import { FailingStore } from '../support/failing-store.ts';
 import {
   firehoseClient,
   type InProcessSluice,
@@ -26,13 +28,13 @@ const metadataExtraction = (query: string) => ({
 });
 
 /** A stream with dynamic partitioning on, at Firehose's minimum hints: only a flush delivers in these tests. */
-function partitionedStream(name: string, prefix: string, processors: unknown[]) {
+function partitionedStream(name: string, prefix: string, processors: unknown[], retrySeconds = 300) {
   return s3StreamInput(name, {
     BucketARN: 'arn:aws:s3:::partitioned',
     Prefix: prefix,
     ErrorOutputPrefix: `${name}-errors/!{firehose:error-output-type}/`,
     BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-    DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
+    DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: retrySeconds } },
     ProcessingConfiguration: { Enabled: true, Processors: processors },
   });
 }
@@ -202,6 +204,56 @@ describe('dynamic partitioning in the local runtime (spec §6)', () => {
 
     const status = (await sluice.runtime.status()).find((s) => s.name === 'wide')!;
     expect(status.partitions).toEqual({ active: 0, bufferedRecords: 0 });
+  });
+});
+
+describe('RetryOptions of dynamic partitioning (spec §3.7, §6)', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  /** A stream whose first put of a partition object fails with S3's InternalError. */
+  async function failingOnce(durationSeconds: number) {
+    const dir = await tempDir('sluice-dp-retry-');
+    cleanups.push(dir.remove);
+    const store = new FailingStore(new FsObjectStore(join(dir.path, 's3')), {
+      failures: 1,
+      matches: (input) => input.key.startsWith('retry/'),
+    });
+    const sluice = await startSluice({}, { dataDir: dir.path, store });
+    cleanups.push(() => sluice.close());
+    await sluice.runtime.execute(
+      'CreateDeliveryStream',
+      partitionedStream(
+        'retry',
+        'retry/k=!{partitionKeyFromQuery:k}/',
+        [metadataExtraction('{k: .k}')],
+        durationSeconds,
+      ),
+    );
+    await sluice.runtime.execute('PutRecordBatch', {
+      DeliveryStreamName: 'retry',
+      Records: [{ k: 'a', n: 1 }].map((r) => ({ Data: Buffer.from(JSON.stringify(r)).toString('base64') })),
+    });
+    const flushed = await sluice.runtime.flush('retry', 30_000);
+    expect(flushed.complete).toBe(true);
+    return { objects: await listEmbeddedObjects(dir.path, 'partitioned'), store };
+  }
+
+  it('retries a failed partition object within the window', async () => {
+    const { objects, store } = await failingOnce(300);
+    expect(store.calls.filter((c) => c.key.startsWith('retry/')).map((c) => c.ok)).toEqual([false, true]);
+    expect([...objects.keys()].map((k) => k.slice(0, k.lastIndexOf('/') + 1))).toEqual(['retry/k=a/']);
+  });
+
+  it('past the window, writes the partition records under the error prefix with the S3 error code', async () => {
+    const { objects } = await failingOnce(0);
+    const keys = [...objects.keys()];
+    expect(keys.map((k) => k.split('/').slice(0, 2).join('/'))).toEqual(['retry-errors/processing-failed']);
+    const [document] = lines(objects.get(keys[0]!)!);
+    expect(document).toMatchObject({ errorCode: 'S3.InternalError', attemptsMade: 1 });
+    expect(JSON.parse(Buffer.from(String(document!.rawData), 'base64').toString())).toEqual({ k: 'a', n: 1 });
   });
 });
 
