@@ -5,7 +5,11 @@ import { S3ObjectStore } from '../lib/adapters/aws/s3-object-store.ts';
 import { RandomIds } from '../lib/adapters/local/random-ids.ts';
 import { BufferLedger } from '../lib/aws/buffer-ledger.ts';
 import { resolveStreamConfig } from '../lib/aws/deliver.ts';
-import { awsDeliveryAdapters, type DeliveryAdapters } from '../lib/aws/delivery-adapters.ts';
+import {
+  awsDeliveryAdapters,
+  type DeliveryAdapters,
+  httpEndpointSecretArn,
+} from '../lib/aws/delivery-adapters.ts';
 import { EmfMetrics } from '../lib/aws/emf.ts';
 import { bufferingPlanFrom, contextFrom, ENV, required } from '../lib/aws/environment.ts';
 import { SqsFlushQueue } from '../lib/aws/flush-queue.ts';
@@ -38,8 +42,14 @@ export function stream(): ResolvedStream {
 }
 
 let built: DeliveryAdapters | undefined;
-/** Glue and Lambda clients for the stream's stages, made on first use (a Glue schema is cached with them). */
+/**
+ * Glue, Lambda and destination clients for the stream's stages, made on first use (a Glue schema and the HTTP
+ * endpoint's access key are cached with them).
+ */
 export function adapters(): DeliveryAdapters {
-  built ??= awsDeliveryAdapters(stream(), context);
+  built ??= awsDeliveryAdapters(stream(), {
+    ...context,
+    httpSecretArn: httpEndpointSecretArn(JSON.parse(required(env, ENV.streamConfig))),
+  });
   return built;
 }

@@ -6,6 +6,7 @@ import type { PendingRun, RecordRun } from '../core/records.ts';
 import type { DeliveryAdapters } from './delivery-adapters.ts';
 import type { FlushDeadline } from './flush-deadline.ts';
 import { SeededIds } from './seeded-ids.ts';
+import { deliverToWriter } from './writer-delivery.ts';
 
 export interface DeliverOptions {
   flushId: string;
@@ -21,6 +22,9 @@ export interface DeliverOptions {
   deadline: FlushDeadline;
   adapters: DeliveryAdapters;
 }
+
+/** The ledger's marker for a writer destination's finished send (no object key has this form). */
+const WRITER_SENT = 'writer:sent';
 
 /**
  * What the ledger records for a written object: its bucket and key. Not its role: a flush can write several
@@ -51,19 +55,38 @@ export async function deliverFlush(
     return withSeq;
   });
   const { adapters, deadline } = options;
-  const planned = await planS3Objects(batch, stream, {
-    ids: new SeededIds(options.flushId),
-    nowMs: options.flushedAtMs,
-    region: adapters.region,
-    accountId: adapters.accountId,
-    ...(adapters.glueTables ? { glueTables: adapters.glueTables } : {}),
-    processing: {
-      ...(adapters.invoker ? { invoker: deadline.bound(adapters.invoker) } : {}),
-      clock: { nowMs: options.nowMs },
-      jitter: adapters.jitter ?? Math.random,
-      sleep: (ms) => deadline.sleep(ms),
-    },
-  });
+  const ids = new SeededIds(options.flushId);
+  const writer = stream.writer;
+  const planned = writer
+    ? await deliverToWriter(batch, stream, writer, {
+        flushId: options.flushId,
+        ids,
+        writerIds: new SeededIds(`${options.flushId}/writer`),
+        nowMs: options.flushedAtMs,
+        store: options.store,
+        metrics: options.metrics,
+        retry: {
+          clock: { nowMs: options.nowMs },
+          jitter: adapters.jitter ?? Math.random,
+          sleep: (ms) => deadline.sleep(ms),
+        },
+        destinations: adapters.destinations?.(deadline) ?? {},
+        sent: options.delivered.has(WRITER_SENT),
+        markSent: () => options.onDelivered(WRITER_SENT),
+      })
+    : await planS3Objects(batch, stream, {
+        ids,
+        nowMs: options.flushedAtMs,
+        region: adapters.region,
+        accountId: adapters.accountId,
+        ...(adapters.glueTables ? { glueTables: adapters.glueTables } : {}),
+        processing: {
+          ...(adapters.invoker ? { invoker: deadline.bound(adapters.invoker) } : {}),
+          clock: { nowMs: options.nowMs },
+          jitter: adapters.jitter ?? Math.random,
+          sleep: (ms) => deadline.sleep(ms),
+        },
+      });
   const oldestMs = runs.reduce((min, run) => Math.min(min, run.arrivalMs), Number.POSITIVE_INFINITY);
   for (const object of planned) {
     const marker = deliveredMarker(object);

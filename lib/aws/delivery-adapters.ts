@@ -5,6 +5,10 @@ import { createAwsLambdaInvoker, type LambdaInvokeClient } from '../adapters/aws
 import type { ResolvedStream } from '../core/config/resolved.ts';
 import type { GlueTables } from '../core/delivery/parquet-objects.ts';
 import type { TransformInvoker } from '../core/ports.ts';
+import type { DestinationPorts } from '../local/destination-writer.ts';
+import { type AwsDestinationClients, awsDestinationPorts } from './destination-ports.ts';
+import type { FlushDeadline } from './flush-deadline.ts';
+import { sdkDestinationClients } from './sdk-destination-clients.ts';
 
 /** What a flush needs beyond the object store to run a stream's stages on AWS. */
 export interface DeliveryAdapters {
@@ -14,8 +18,10 @@ export interface DeliveryAdapters {
   glueTables?: GlueTables;
   /** Runs Lambda processors (spec §5), when the stream has one. */
   invoker?: TransformInvoker;
-  /** Jitter in [0, 1) for transform retry backoff. Default Math.random. */
+  /** Jitter in [0, 1) for transform and destination retry backoff. Default Math.random. */
   jitter?: () => number;
+  /** HTTP transport, `_bulk` client and Redshift SQL client of a writer destination, bounded by a flush's deadline. */
+  destinations?: (deadline: FlushDeadline) => DestinationPorts;
 }
 
 /** How SDK clients are made; tests point them at stand-in endpoints. */
@@ -23,11 +29,13 @@ export interface AwsClientFactory {
   /** A Glue client for a region (SchemaConfiguration.Region may differ from the Lambda's). */
   glue(region: string): GlueSender;
   lambda(): LambdaInvokeClient;
+  destinations(region: string): AwsDestinationClients;
 }
 
 const sdkClients: AwsClientFactory = {
   glue: (region) => new GlueClient({ region }),
   lambda: () => new LambdaClient({}),
+  destinations: sdkDestinationClients,
 };
 
 interface SchemaConfiguration {
@@ -42,10 +50,10 @@ interface SchemaConfiguration {
  */
 export function awsDeliveryAdapters(
   stream: ResolvedStream,
-  ctx: { region: string; accountId: string },
+  ctx: { region: string; accountId: string; httpSecretArn?: string },
   clients: AwsClientFactory = sdkClients,
 ): DeliveryAdapters {
-  const adapters: DeliveryAdapters = { ...ctx };
+  const adapters: DeliveryAdapters = { region: ctx.region, accountId: ctx.accountId };
   const schema = stream.destination.dataFormatConversion?.SchemaConfiguration as
     | SchemaConfiguration
     | undefined;
@@ -59,5 +67,31 @@ export function awsDeliveryAdapters(
   if (stream.destination.processors.some((processor) => processor.type === 'Lambda')) {
     adapters.invoker = createAwsLambdaInvoker(clients.lambda());
   }
+  if (stream.writer) {
+    let destinationClients: AwsDestinationClients | undefined;
+    adapters.destinations = (deadline) => {
+      destinationClients ??= clients.destinations(ctx.region);
+      return awsDestinationPorts(
+        destinationClients,
+        { region: ctx.region, httpSecretArn: ctx.httpSecretArn },
+        deadline,
+      );
+    };
+  }
   return adapters;
+}
+
+/**
+ * The secret of an HTTP endpoint destination's access key (SecretsManagerConfiguration), from the stream's
+ * CreateDeliveryStream input: the resolved stream keeps no secret references.
+ */
+export function httpEndpointSecretArn(config: unknown): string | undefined {
+  const secrets = (
+    config as {
+      HttpEndpointDestinationConfiguration?: {
+        SecretsManagerConfiguration?: { Enabled?: boolean; SecretARN?: string };
+      };
+    }
+  ).HttpEndpointDestinationConfiguration?.SecretsManagerConfiguration;
+  return secrets?.Enabled ? secrets.SecretARN : undefined;
 }

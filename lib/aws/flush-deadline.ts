@@ -1,5 +1,10 @@
 import { SluiceError } from '../core/errors.ts';
-import type { TransformInvocationResult, TransformInvoker } from '../core/ports.ts';
+import type {
+  HttpExchange,
+  HttpTransport,
+  TransformInvocationResult,
+  TransformInvoker,
+} from '../core/ports.ts';
 
 /** A flush stopped before the Lambda's deadline; what is left is re-driven (SQS redelivery, Kinesis retry). */
 export class FlushDeadlineError extends SluiceError {
@@ -51,6 +56,31 @@ export class FlushDeadline {
         const result = await invoker.invoke(functionArn, payload, Math.min(timeoutMs, budgetMs));
         if (result.kind === 'timeout' && budgetMs < timeoutMs) throw new FlushDeadlineError(this.flushId);
         return result;
+      },
+    };
+  }
+
+  /**
+   * Bounds each HTTP endpoint request (§10.3 allows 3 minutes) by the budget, in the same way: a request the
+   * budget cut short stops the flush instead of counting as the endpoint's RequestTimeout.
+   */
+  boundHttp(transport: HttpTransport): HttpTransport {
+    return {
+      send: async (request): Promise<HttpExchange> => {
+        this.check();
+        const budgetMs = this.budgetMs();
+        const exchange = await transport.send({
+          ...request,
+          timeoutMs: Math.min(request.timeoutMs, budgetMs),
+        });
+        if (
+          exchange.kind === 'failure' &&
+          exchange.failure === 'RequestTimeout' &&
+          budgetMs < request.timeoutMs
+        ) {
+          throw new FlushDeadlineError(this.flushId);
+        }
+        return exchange;
       },
     };
   }

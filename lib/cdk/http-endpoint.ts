@@ -48,8 +48,9 @@ export interface HttpEndpointProps extends CommonDestinationProps {
 }
 
 /**
- * Delivers to an HTTP endpoint (spec §10). The construct produces Firehose's
- * HttpEndpointDestinationConfiguration; the flush-time writer is wired when the core resolves this family.
+ * Delivers to an HTTP endpoint (spec §10). The construct produces Firehose's HttpEndpointDestinationConfiguration;
+ * the flush Lambda sends with the core's HTTP endpoint writer, reading the access key from `secret` (read access is
+ * granted to the delivering roles, nothing else).
  */
 export class HttpEndpoint implements IDestination {
   constructor(private readonly props: HttpEndpointProps) {}

@@ -101,6 +101,9 @@ const clients = {
       credentials: { accessKeyId: 'AKIDSLUICETEST', secretAccessKey: 'secret' },
       maxAttempts: 1,
     }),
+  destinations: () => {
+    throw new Error('These streams deliver to S3.');
+  },
 };
 
 function conversionConfig(table: string) {

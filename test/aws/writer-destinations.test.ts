@@ -1,0 +1,211 @@
+import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
+import { handleKinesisBatch } from '../../lib/aws/buffer.ts';
+import {
+  type AwsClientFactory,
+  awsDeliveryAdapters,
+  httpEndpointSecretArn,
+} from '../../lib/aws/delivery-adapters.ts';
+import { EmfMetrics } from '../../lib/aws/emf.ts';
+import { handleFlushMessages } from '../../lib/aws/flush.ts';
+import { sdkDestinationClients } from '../../lib/aws/sdk-destination-clients.ts';
+import { StagingStore } from '../../lib/aws/staging-store.ts';
+import { sweep } from '../../lib/aws/sweeper.ts';
+import type { ObjectStore } from '../../lib/core/ports.ts';
+import { HttpEndpointServer } from '../support/http-endpoint-server.ts';
+import { REGION, startEmulators } from './support/emulators.ts';
+import {
+  ACCOUNT,
+  BACKUP,
+  DEST,
+  objects,
+  type Pipeline,
+  pipeline,
+  STAGING,
+  type World,
+} from './support/pipeline.ts';
+import { type SecretsStandIn, startSecretsStandIn } from './support/secrets-stand-in.ts';
+
+/**
+ * Writer destinations in the flush Lambda: the core's writers (the ones `sluice start` uses) behind the AWS
+ * adapters, from PutRecordBatch through kinesalite, dynalite and s3rver to the destination and, for what failed
+ * or with AllData, to the S3 backup bucket.
+ */
+const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:collector-key-AbCdEf`;
+const STAND_IN_KEYS = { accessKeyId: 'AKIDSLUICETEST', secretAccessKey: 'stand-in-secret' };
+let world: World;
+let secrets: SecretsStandIn;
+let receiver: HttpEndpointServer;
+let receiverUrl: string;
+const emf: string[] = [];
+
+beforeAll(async () => {
+  const emulators = await startEmulators([DEST, BACKUP, STAGING]);
+  const store = new S3ObjectStore({
+    region: REGION,
+    endpoint: emulators.s3rver.endpoint,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  world = {
+    emulators,
+    store,
+    staging: new StagingStore(emulators.s3, STAGING),
+    metrics: new EmfMetrics('Sluice', (line) => emf.push(line)),
+  };
+  secrets = await startSecretsStandIn({ [SECRET_ARN]: '{"api_key":"collector-access-key"}' });
+  receiver = new HttpEndpointServer();
+  receiverUrl = await receiver.start();
+});
+
+afterAll(async () => {
+  world?.store.destroy();
+  await world?.emulators.stop();
+  await secrets?.stop();
+  await receiver?.stop();
+});
+
+/** The Lambdas' SDK-backed destination clients, pointed at the stand-ins. */
+const clients: AwsClientFactory = {
+  glue: () => {
+    throw new Error('No conversion here.');
+  },
+  lambda: () => {
+    throw new Error('No transform here.');
+  },
+  destinations: (region) =>
+    sdkDestinationClients(region, {
+      secretsManager: { endpoint: secrets.endpoint, credentials: STAND_IN_KEYS, maxAttempts: 1 },
+    }),
+};
+
+function writerPipeline(
+  config: (name: string, prefix: string) => Record<string, unknown>,
+): Promise<Pipeline> {
+  return pipeline(world, {
+    config,
+    adapters: (stream) =>
+      awsDeliveryAdapters(
+        stream,
+        {
+          region: REGION,
+          accountId: ACCOUNT,
+          httpSecretArn: httpEndpointSecretArn(config(stream.name, '')),
+        },
+        clients,
+      ),
+  });
+}
+
+/** Ingest → Kinesis → buffer (staged: 900 s) → sweeper after the interval → one flush message. */
+async function sendAndSeal(p: Pipeline, data: string[]): Promise<void> {
+  const client = p.api.client();
+  await client.send(
+    new PutRecordBatchCommand({
+      DeliveryStreamName: p.name,
+      Records: data.map((d) => ({ Data: Buffer.from(d) })),
+    }),
+  );
+  client.destroy();
+  await p.mapping.drain((event) => handleKinesisBatch(event, p.bufferDeps));
+  p.clock.nowMs += 901_000;
+  await sweep({ ...p.bufferDeps });
+  expect(p.queue.messages).toHaveLength(1);
+}
+
+const httpConfig =
+  (options: { backupMode?: 'AllData' | 'FailedDataOnly'; retrySeconds?: number } = {}) =>
+  (name: string, prefix: string) => ({
+    DeliveryStreamName: name,
+    HttpEndpointDestinationConfiguration: {
+      EndpointConfiguration: { Url: receiverUrl, Name: 'collector' },
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
+      RequestConfiguration: {
+        ContentEncoding: 'GZIP',
+        CommonAttributes: [{ AttributeName: 'team', AttributeValue: 'web' }],
+      },
+      RetryOptions: { DurationInSeconds: options.retrySeconds ?? 0 },
+      RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+      S3BackupMode: options.backupMode ?? 'FailedDataOnly',
+      S3Configuration: {
+        BucketARN: `arn:aws:s3:::${BACKUP}`,
+        RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+        Prefix: prefix,
+        ErrorOutputPrefix: `${prefix}errors/!{firehose:error-output-type}/`,
+      },
+      SecretsManagerConfiguration: {
+        Enabled: true,
+        SecretARN: SECRET_ARN,
+        RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+      },
+    },
+  });
+
+describe('HTTP endpoint destination in the flush Lambda (spec §10)', () => {
+  it('sends the records with the access key from Secrets Manager and Firehose’s headers', async () => {
+    const p = await writerPipeline(httpConfig());
+    const sent = ['{"n":1}', '{"n":2}', '{"n":3}'];
+    const before = receiver.requests.length;
+    await sendAndSeal(p, sent);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+
+    const requests = receiver.requests.slice(before);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.records.map((r) => r.toString())).toEqual(sent);
+    expect(requests[0]!.headers).toMatchObject({
+      'x-amz-firehose-access-key': 'collector-access-key',
+      'x-amz-firehose-source-arn': p.stream.arn,
+      'x-amz-firehose-common-attributes': '{"commonAttributes":{"team":"web"}}',
+      'content-encoding': 'gzip',
+    });
+    expect(secrets.reads).toContain(SECRET_ARN);
+    // FailedDataOnly and nothing failed: no object at all.
+    expect(await objects(world, BACKUP, p.prefix)).toEqual(new Map());
+    expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
+
+  it('writes records the endpoint refused, after the retry window, under http-endpoint-failed (§4.2)', async () => {
+    const p = await writerPipeline(httpConfig({ retrySeconds: 0 }));
+    receiver.respond({ status: 500 });
+    await sendAndSeal(p, ['{"refused":1}', '{"refused":2}']);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    const found = [...(await objects(world, BACKUP, p.prefix))];
+    expect(found).toHaveLength(1);
+    expect(found[0]![0]).toMatch(new RegExp(`^${p.prefix}errors/http-endpoint-failed/`));
+    const documents = found[0]![1].map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(documents.map((d) => Buffer.from(String(d.rawData), 'base64').toString())).toEqual([
+      '{"refused":1}',
+      '{"refused":2}',
+    ]);
+    expect(documents[0]).toMatchObject({ attemptsMade: 1, errorCode: 'HttpEndpoint.DestinationException' });
+    expect(Object.keys(documents[0]!)).toEqual([
+      'attemptsMade',
+      'arrivalTimestamp',
+      'errorCode',
+      'errorMessage',
+      'attemptEndingTimestamp',
+      'rawData',
+      'subsequenceNumber',
+      'dataId',
+    ]);
+  });
+
+  it('a re-driven flush does not send again what the endpoint took; it only writes the missing backup', async () => {
+    const p = await writerPipeline(httpConfig({ backupMode: 'AllData' }));
+    const before = receiver.requests.length;
+    await sendAndSeal(p, ['{"once":1}', '{"once":2}']);
+    const dying: ObjectStore = {
+      async putObject() {
+        throw new Error('Lambda killed before the backup put');
+      },
+    };
+    expect(
+      await p.queue.deliverTo((event) => handleFlushMessages(event, { ...p.flushDeps, store: dying })),
+    ).toBe(1);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    expect(receiver.requests.length - before).toBe(1);
+    const backup = [...(await objects(world, BACKUP, p.prefix))];
+    expect(backup).toHaveLength(1);
+    expect(backup[0]![1]).toEqual(['{"once":1}{"once":2}']);
+  });
+});
