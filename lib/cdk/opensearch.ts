@@ -44,7 +44,8 @@ export interface OpenSearchDomainProps extends CommonDestinationProps {
 /**
  * Delivers to an Amazon OpenSearch Service domain (aws-cdk-lib has no such destination). Document IDs derive
  * from the flush ID at delivery time (DESIGN.md AWS invariant 4). The construct produces Firehose's
- * AmazonopensearchserviceDestinationConfiguration; the bulk writer is wired when the core resolves this family.
+ * AmazonopensearchserviceDestinationConfiguration; the flush Lambda sends with the core's bulk writer, signing with
+ * SigV4 (`es`).
  * Domains inside a VPC are not reachable yet: the flush Lambda runs outside any VPC.
  */
 export class OpenSearchDomain implements IDestination {
@@ -83,7 +84,9 @@ export class OpenSearchDomain implements IDestination {
       );
     }
     const configuration = compact({
-      DomainARN: this.domain.domainArn,
+      // The flush Lambda reaches the domain by URL (DomainARN would need a DescribeDomain call per cold start);
+      // Firehose accepts either (spec §9), and the grants above are on the domain's ARN.
+      ClusterEndpoint: `https://${this.domain.domainEndpoint}`,
       IndexName: props.indexName,
       IndexRotationPeriod: props.indexRotation ?? IndexRotation.ONE_DAY,
       BufferingHints: hints,

@@ -14,6 +14,7 @@ import { StagingStore } from '../../lib/aws/staging-store.ts';
 import { sweep } from '../../lib/aws/sweeper.ts';
 import type { ObjectStore } from '../../lib/core/ports.ts';
 import { HttpEndpointServer } from '../support/http-endpoint-server.ts';
+import { OpenSearchStandin } from '../support/opensearch-standin.ts';
 import { REGION, startEmulators } from './support/emulators.ts';
 import {
   ACCOUNT,
@@ -38,6 +39,8 @@ let world: World;
 let secrets: SecretsStandIn;
 let receiver: HttpEndpointServer;
 let receiverUrl: string;
+let cluster: OpenSearchStandin;
+let clusterUrl: string;
 const emf: string[] = [];
 
 beforeAll(async () => {
@@ -56,6 +59,9 @@ beforeAll(async () => {
   secrets = await startSecretsStandIn({ [SECRET_ARN]: '{"api_key":"collector-access-key"}' });
   receiver = new HttpEndpointServer();
   receiverUrl = await receiver.start();
+  // Verifies SigV4 for `es` with the keys the Lambda's SDK clients resolve (here: the stand-in keys).
+  cluster = new OpenSearchStandin({ sigv4: { service: 'es', keys: [STAND_IN_KEYS] } });
+  clusterUrl = await cluster.start();
 });
 
 afterAll(async () => {
@@ -63,6 +69,7 @@ afterAll(async () => {
   await world?.emulators.stop();
   await secrets?.stop();
   await receiver?.stop();
+  await cluster?.stop();
 });
 
 /** The Lambdas' SDK-backed destination clients, pointed at the stand-ins. */
@@ -207,5 +214,105 @@ describe('HTTP endpoint destination in the flush Lambda (spec §10)', () => {
     const backup = [...(await objects(world, BACKUP, p.prefix))];
     expect(backup).toHaveLength(1);
     expect(backup[0]![1]).toEqual(['{"once":1}{"once":2}']);
+  });
+});
+
+const openSearchConfig =
+  (index: string, options: { backupMode?: 'AllDocuments' | 'FailedDocumentsOnly' } = {}) =>
+  (name: string, prefix: string) => ({
+    DeliveryStreamName: name,
+    AmazonopensearchserviceDestinationConfiguration: {
+      ClusterEndpoint: clusterUrl,
+      IndexName: index,
+      IndexRotationPeriod: 'OneDay',
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
+      RetryOptions: { DurationInSeconds: 0 },
+      RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+      S3BackupMode: options.backupMode ?? 'FailedDocumentsOnly',
+      S3Configuration: {
+        BucketARN: `arn:aws:s3:::${BACKUP}`,
+        RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+        Prefix: prefix,
+        ErrorOutputPrefix: `${prefix}errors/!{firehose:error-output-type}/`,
+      },
+    },
+  });
+
+/** The UTC day suffix of OneDay rotation (spec §9) for an arrival instant. */
+const daySuffix = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+describe('OpenSearch destination in the flush Lambda (spec §9, stand-in _bulk endpoint with SigV4 `es`)', () => {
+  it('indexes each record into the rotated index; a re-driven flush overwrites the same documents', async () => {
+    const p = await writerPipeline(openSearchConfig('clicks', { backupMode: 'AllDocuments' }));
+    const sentAfterMs = Date.now();
+    await sendAndSeal(p, ['{"page":"/a"}', '{"page":"/b"}']);
+    const sentBeforeMs = Date.now();
+    const dying: ObjectStore = {
+      async putObject() {
+        throw new Error('Lambda killed before the backup put');
+      },
+    };
+    // The first attempt indexes, then dies; the ledger has the send, so the re-drive only writes the backup.
+    expect(
+      await p.queue.deliverTo((event) => handleFlushMessages(event, { ...p.flushDeps, store: dying })),
+    ).toBe(1);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+
+    const index = cluster.indexNames().find((name) => name.startsWith('clicks-'))!;
+    expect(index).toMatch(/^clicks-\d{4}-\d{2}-\d{2}$/);
+    // The records' arrival day in UTC (either side of midnight, should the test run across it).
+    expect([`clicks-${daySuffix(sentAfterMs)}`, `clicks-${daySuffix(sentBeforeMs)}`]).toContain(index);
+    const documents = [...cluster.documents(index).values()];
+    expect(
+      documents.map((d) => d.source).sort((a, b) => String(a.page).localeCompare(String(b.page))),
+    ).toEqual([{ page: '/a' }, { page: '/b' }]);
+    expect(documents.every((d) => d.version === 1)).toBe(true);
+    const backup = [...(await objects(world, BACKUP, p.prefix))];
+    expect(backup).toHaveLength(1);
+  });
+
+  it('a send that left failed documents is repeated by a re-drive with the same document IDs (an overwrite)', async () => {
+    const p = await writerPipeline(openSearchConfig('views'));
+    await sendAndSeal(p, ['{"page":"/x"}', '{"page":"/y"}']);
+    const dying: ObjectStore = {
+      async putObject() {
+        throw new Error('Lambda killed before the error output put');
+      },
+    };
+    // One item is throttled (429) with a zero retry window: it fails, so its error document is planned.
+    cluster.throttleNextItems(1);
+    expect(
+      await p.queue.deliverTo((event) => handleFlushMessages(event, { ...p.flushDeps, store: dying })),
+    ).toBe(1);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    const index = cluster.indexNames().find((name) => name.startsWith('views-'))!;
+    const documents = [...cluster.documents(index).values()];
+    expect(documents).toHaveLength(2);
+    // The document indexed by both attempts was overwritten, not duplicated.
+    expect(documents.map((d) => d.version).sort()).toEqual([1, 2]);
+    expect(await objects(world, BACKUP, p.prefix)).toEqual(new Map());
+  });
+
+  it('writes documents the cluster refuses (a mapping conflict) under AmazonOpenSearchService-failed (§4.2)', async () => {
+    const p = await writerPipeline(openSearchConfig('orders'));
+    await sendAndSeal(p, ['{"total":1}', '{"total":"not a number"}']);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    const found = [...(await objects(world, BACKUP, p.prefix))];
+    expect(found).toHaveLength(1);
+    expect(found[0]![0]).toMatch(new RegExp(`^${p.prefix}errors/AmazonOpenSearchService-failed/`));
+    const [document] = found[0]![1].map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(Buffer.from(String(document!.rawData), 'base64').toString()).toBe('{"total":"not a number"}');
+    expect(document).toMatchObject({ errorCode: '400', esIndexName: expect.stringMatching(/^orders-/) });
+    expect(Object.keys(document!)).toEqual([
+      'attemptsMade',
+      'arrivalTimestamp',
+      'errorCode',
+      'errorMessage',
+      'attemptEndingTimestamp',
+      'esDocumentId',
+      'esIndexName',
+      'esTypeName',
+      'rawData',
+    ]);
   });
 });
