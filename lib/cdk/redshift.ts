@@ -45,8 +45,9 @@ export interface RedshiftTableProps extends CommonDestinationProps {
 
 /**
  * Loads into an Amazon Redshift table with COPY from an intermediate bucket (aws-cdk-lib has no such
- * destination). The construct produces Firehose's RedshiftDestinationConfiguration; the COPY writer is wired
- * when the core resolves this family.
+ * destination). The construct produces Firehose's RedshiftDestinationConfiguration; the flush Lambda stages each
+ * batch with a manifest and runs the COPY through the Redshift Data API (provisioned clusters and Serverless
+ * workgroups) with the `credentials` secret.
  */
 export class RedshiftTable implements IDestination {
   constructor(private readonly props: RedshiftTableProps) {}
@@ -92,23 +93,20 @@ export class RedshiftTable implements IDestination {
     }
     for (const role of roles) {
       props.credentials.grantRead(role);
+      // The flush runs one COPY per batch (ExecuteStatement) and polls it (DescribeStatement); nothing else.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'],
+          actions: ['redshift-data:ExecuteStatement'],
           resources: [props.dataApiResourceArn],
         }),
       );
-      // These two act only on the caller's own statements and have no resource-level permissions.
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
-          resources: ['*'],
-        }),
+        new iam.PolicyStatement({ actions: ['redshift-data:DescribeStatement'], resources: ['*'] }),
       );
       acknowledge(
         role,
         [IAM5('Resource::*')],
-        'redshift-data:DescribeStatement and GetStatementResult have no resource-level permissions; they only see statements the caller ran.',
+        'redshift-data:DescribeStatement has no resource-level permissions; it only sees statements the caller ran.',
       );
     }
     const s3Config = s3Configuration(bucket, options.role, { ...intermediate, compression });

@@ -26,6 +26,7 @@ import {
   STAGING,
   type World,
 } from './support/pipeline.ts';
+import { type RedshiftDataStandIn, startRedshiftDataStandIn } from './support/redshift-data-stand-in.ts';
 import { type SecretsStandIn, startSecretsStandIn } from './support/secrets-stand-in.ts';
 
 /**
@@ -41,6 +42,7 @@ let receiver: HttpEndpointServer;
 let receiverUrl: string;
 let cluster: OpenSearchStandin;
 let clusterUrl: string;
+let redshift: RedshiftDataStandIn;
 const emf: string[] = [];
 
 beforeAll(async () => {
@@ -62,6 +64,7 @@ beforeAll(async () => {
   // Verifies SigV4 for `es` with the keys the Lambda's SDK clients resolve (here: the stand-in keys).
   cluster = new OpenSearchStandin({ sigv4: { service: 'es', keys: [STAND_IN_KEYS] } });
   clusterUrl = await cluster.start();
+  redshift = await startRedshiftDataStandIn(emulators.s3, ['events', 'serverless_events']);
 });
 
 afterAll(async () => {
@@ -70,6 +73,7 @@ afterAll(async () => {
   await secrets?.stop();
   await receiver?.stop();
   await cluster?.stop();
+  await redshift?.stop();
 });
 
 /** The Lambdas' SDK-backed destination clients, pointed at the stand-ins. */
@@ -83,6 +87,7 @@ const clients: AwsClientFactory = {
   destinations: (region) =>
     sdkDestinationClients(region, {
       secretsManager: { endpoint: secrets.endpoint, credentials: STAND_IN_KEYS, maxAttempts: 1 },
+      redshiftData: { endpoint: redshift.endpoint, credentials: STAND_IN_KEYS, maxAttempts: 1 },
     }),
 };
 
@@ -313,6 +318,130 @@ describe('OpenSearch destination in the flush Lambda (spec §9, stand-in _bulk e
       'esIndexName',
       'esTypeName',
       'rawData',
+    ]);
+  });
+});
+
+const PROVISIONED = 'jdbc:redshift://dw.abc123xyz789.us-east-1.redshift.amazonaws.com:5439/dev';
+const SERVERLESS =
+  'jdbc:redshift://wg.123456789012.us-east-1.redshift-serverless.amazonaws.com:5439/analytics';
+const REDSHIFT_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:redshift-creds-AbCdEf`;
+
+const redshiftConfig =
+  (table: string, options: { jdbcUrl?: string; backup?: boolean } = {}) =>
+  (name: string, prefix: string) => ({
+    DeliveryStreamName: name,
+    RedshiftDestinationConfiguration: {
+      RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+      ClusterJDBCURL: options.jdbcUrl ?? PROVISIONED,
+      CopyCommand: { DataTableName: table, CopyOptions: "json 'auto'" },
+      SecretsManagerConfiguration: {
+        Enabled: true,
+        SecretARN: REDSHIFT_SECRET,
+        RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+      },
+      RetryOptions: { DurationInSeconds: 0 },
+      S3Configuration: {
+        BucketARN: `arn:aws:s3:::${DEST}`,
+        RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+        Prefix: prefix,
+        CompressionFormat: 'GZIP',
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
+      },
+      ...(options.backup
+        ? {
+            S3BackupMode: 'Enabled',
+            S3BackupConfiguration: {
+              BucketARN: `arn:aws:s3:::${BACKUP}`,
+              RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+              Prefix: `${prefix}source/`,
+            },
+          }
+        : {}),
+    },
+  });
+
+describe('Redshift destination in the flush Lambda (spec §8, stand-in Redshift Data API)', () => {
+  it('stages the records and a manifest, COPYs through ExecuteStatement and polls DescribeStatement', async () => {
+    const p = await writerPipeline(redshiftConfig('events'));
+    redshift.pendingDescribes = 1;
+    const before = redshift.statements.length;
+    await sendAndSeal(p, ['{"id":1,"user":"ada"}\n', '{"id":2,"user":"bob"}\n']);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    redshift.pendingDescribes = 0;
+
+    expect(redshift.tables.get('events')).toEqual([
+      { id: 1, user: 'ada' },
+      { id: 2, user: 'bob' },
+    ]);
+    const [statement] = redshift.statements.slice(before);
+    expect(statement).toMatchObject({
+      database: 'dev',
+      clusterIdentifier: 'dw',
+      workgroupName: undefined,
+      secretArn: REDSHIFT_SECRET,
+    });
+    expect(statement!.sql).toMatch(
+      new RegExp(
+        `^COPY events FROM 's3://${DEST}/${p.prefix}manifests/[^']+' CREDENTIALS 'aws_iam_role=arn:aws:iam::${ACCOUNT}:role/flush' MANIFEST json 'auto' GZIP$`,
+      ),
+    );
+    const staged = await objects(world, DEST, p.prefix);
+    expect([...staged.keys()].filter((key) => key.endsWith('.gz'))).toHaveLength(1);
+    expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
+
+  it('runs statements on a Serverless workgroup', async () => {
+    const p = await writerPipeline(redshiftConfig('serverless_events', { jdbcUrl: SERVERLESS }));
+    await sendAndSeal(p, ['{"id":3}\n']);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    expect(redshift.statements.at(-1)).toMatchObject({
+      database: 'analytics',
+      clusterIdentifier: undefined,
+      workgroupName: 'wg',
+    });
+    expect(redshift.tables.get('serverless_events')).toEqual([{ id: 3 }]);
+  });
+
+  it('skips a batch whose COPY fails past the retry window, leaving its manifest under errors/manifests/', async () => {
+    const p = await writerPipeline(redshiftConfig('missing_table'));
+    await sendAndSeal(p, ['{"id":4}\n']);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    const keys = [...(await objects(world, DEST, p.prefix)).keys()];
+    const errorManifest = keys.find((key) => key.startsWith(`${p.prefix}errors/manifests/`));
+    expect(errorManifest).toBeDefined();
+    const manifest = (await objects(world, DEST, errorManifest!)).get(errorManifest!)!.join('');
+    // The error manifest names the staged object, so the batch can be loaded by hand (§8).
+    const staged = keys.find((key) => key.endsWith('.gz'))!;
+    expect(JSON.parse(manifest)).toEqual({ entries: [{ url: `s3://${DEST}/${staged}`, mandatory: true }] });
+    expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
+
+  it('a re-driven flush whose COPY finished does not load it again; it writes only the missing backup', async () => {
+    const p = await writerPipeline(redshiftConfig('events', { backup: true }));
+    const before = redshift.statements.length;
+    const rowsBefore = redshift.tables.get('events')!.length;
+    await sendAndSeal(p, ['{"id":5}\n', '{"id":6}\n']);
+    // The intermediate object and manifest are written through the store; the backup put is the one that dies.
+    let puts = 0;
+    const dyingOnBackup: ObjectStore = {
+      async putObject(input) {
+        if (input.bucket === BACKUP) throw new Error('Lambda killed before the backup put');
+        puts++;
+        await world.store.putObject(input);
+      },
+    };
+    expect(
+      await p.queue.deliverTo((event) =>
+        handleFlushMessages(event, { ...p.flushDeps, store: dyingOnBackup }),
+      ),
+    ).toBe(1);
+    expect(puts).toBeGreaterThanOrEqual(2);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    expect(redshift.statements.length - before).toBe(1);
+    expect(redshift.tables.get('events')!.slice(rowsBefore)).toEqual([{ id: 5 }, { id: 6 }]);
+    expect([...(await objects(world, BACKUP, `${p.prefix}source/`)).values()]).toEqual([
+      ['{"id":5}', '{"id":6}'],
     ]);
   });
 });

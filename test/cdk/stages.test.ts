@@ -2,15 +2,20 @@ import { Size, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DecompressionProcessor,
   DeliveryStream,
+  HttpEndpoint,
   InputFormat,
   LambdaFunctionProcessor,
+  OpenSearchDomain,
   OutputFormat,
   RecordDeAggregationProcessor,
+  RedshiftTable,
   S3Bucket,
   type S3BucketProps,
   SchemaConfiguration,
@@ -184,11 +189,100 @@ describe('Lambda processors', () => {
     expect(invokes('ClicksBufferRole')).toHaveLength(1);
     expect(invokes('ClicksSweeperRole')).toEqual([]);
     const clicks = stack.node.findChild('Clicks') as DeliveryStream;
-    const env = template.findResources('AWS::Lambda::Function')[
-      stack.getLogicalId(clicks.flushFunction.node.defaultChild as lambda.CfnFunction)
-    ]!.Properties.Environment.Variables.SLUICE_STREAM_CONFIG;
+    const env =
+      template.findResources('AWS::Lambda::Function')[
+        stack.getLogicalId(clicks.flushFunction.node.defaultChild as lambda.CfnFunction)
+      ]!.Properties.Environment.Variables.SLUICE_STREAM_CONFIG;
     expect(JSON.stringify(env)).toContain(
       '{\\"Type\\":\\"Lambda\\",\\"Parameters\\":[{\\"ParameterName\\":\\"LambdaArn\\",\\"ParameterValue\\":\\"arn:aws:lambda:us-east-1:123456789012:function:enrich\\"},{\\"ParameterName\\":\\"NumberOfRetries\\",\\"ParameterValue\\":\\"1\\"}]}',
     );
+  });
+});
+
+describe('writer destinations', () => {
+  const flushEnv = (template: Template, stream: DeliveryStream) =>
+    JSON.stringify(
+      template.findResources('AWS::Lambda::Function')[
+        stack.getLogicalId(stream.flushFunction.node.defaultChild as lambda.CfnFunction)
+      ]!.Properties.Environment.Variables.SLUICE_STREAM_CONFIG,
+    );
+
+  it('Redshift: ExecuteStatement on the cluster only, DescribeStatement, the secret read; nothing else', () => {
+    new DeliveryStream(stack, 'Dw', {
+      deliveryStreamName: 'dw',
+      destination: new RedshiftTable({
+        jdbcUrl: 'jdbc:redshift://dw.abc123xyz789.us-east-1.redshift.amazonaws.com:5439/dev',
+        dataApiResourceArn: 'arn:aws:redshift:us-east-1:123456789012:cluster:dw',
+        tableName: 'events',
+        credentials: secretsmanager.Secret.fromSecretCompleteArn(
+          stack,
+          'Creds',
+          'arn:aws:secretsmanager:us-east-1:123456789012:secret:creds-AbCdEf',
+        ),
+      }),
+    });
+    const statements = statementsOf(Template.fromStack(stack), 'DwFlushRole');
+    const about = (prefix: string) => statements.filter((s) => JSON.stringify(s.Action).includes(prefix));
+    expect(about('redshift-data:')).toEqual([
+      {
+        Action: 'redshift-data:ExecuteStatement',
+        Effect: 'Allow',
+        Resource: 'arn:aws:redshift:us-east-1:123456789012:cluster:dw',
+      },
+      { Action: 'redshift-data:DescribeStatement', Effect: 'Allow', Resource: '*' },
+    ]);
+    expect(about('secretsmanager:')).toEqual([
+      {
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Effect: 'Allow',
+        Resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:creds-AbCdEf',
+      },
+    ]);
+  });
+
+  it('OpenSearch: the flush reaches the domain by ClusterEndpoint; writes are granted on the domain’s indices', () => {
+    const domain = opensearch.Domain.fromDomainAttributes(stack, 'Search', {
+      domainArn: 'arn:aws:es:us-east-1:123456789012:domain/search',
+      domainEndpoint: 'search-search-abc.us-east-1.es.amazonaws.com',
+    });
+    const stream = new DeliveryStream(stack, 'Os', {
+      deliveryStreamName: 'os',
+      destination: new OpenSearchDomain(domain, { indexName: 'clicks' }),
+    });
+    const template = Template.fromStack(stack);
+    const rendered = flushEnv(template, stream);
+    expect(rendered).toContain(
+      '\\"ClusterEndpoint\\":\\"https://search-search-abc.us-east-1.es.amazonaws.com\\"',
+    );
+    expect(rendered).not.toContain('DomainARN');
+    const writes = statementsOf(template, 'OsFlushRole').filter((s) =>
+      JSON.stringify(s.Action).includes('es:'),
+    );
+    expect(JSON.stringify(writes)).toContain('arn:aws:es:us-east-1:123456789012:domain/search/clicks*');
+  });
+
+  it('HTTP endpoint: only the access key secret is read', () => {
+    new DeliveryStream(stack, 'Hook', {
+      deliveryStreamName: 'hook',
+      destination: new HttpEndpoint({
+        endpointConfig: {
+          url: 'https://collector.example.com/ingest',
+          secret: secretsmanager.Secret.fromSecretCompleteArn(
+            stack,
+            'Key',
+            'arn:aws:secretsmanager:us-east-1:123456789012:secret:collector-AbCdEf',
+          ),
+        },
+      }),
+    });
+    const statements = statementsOf(Template.fromStack(stack), 'HookFlushRole');
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'))).toEqual([
+      {
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Effect: 'Allow',
+        Resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:collector-AbCdEf',
+      },
+    ]);
+    expect(JSON.stringify(statements)).not.toMatch(/lambda:|glue:|redshift-data:|es:ESHttp/);
   });
 });
