@@ -9,6 +9,11 @@
  *   objects of at most ~4.5 MB).
  * - staged: anything larger. Batches are staged in S3 and recorded in the DynamoDB ledger; a flush is
  *   enqueued when a partition's buffer crosses the size, or by the one-minute sweeper when it is due.
+ *
+ * Streams whose delivery can outlast one Lambda run — a writer destination retrying within RetryOptions (up to
+ * 7200 s), a Lambda transform (up to 5 minutes a call) — are always staged: a staged flush remembers across
+ * re-drives what it sent and when, whereas a direct batch that never finishes would hold its shard until the
+ * records expire from Kinesis.
  */
 export type BufferingMode = 'direct' | 'staged';
 
@@ -27,8 +32,12 @@ export interface BufferingPlan {
 export const DIRECT_MAX_SIZE_BYTES = 4_500_000;
 const MAX_BATCHING_WINDOW_SECONDS = 300;
 
-export function planBuffering(hints: { sizeBytes: number; intervalSeconds: number }): BufferingPlan {
+export function planBuffering(
+  hints: { sizeBytes: number; intervalSeconds: number },
+  options: { mayOutlastOneRun?: boolean } = {},
+): BufferingPlan {
   const direct =
+    !options.mayOutlastOneRun &&
     hints.intervalSeconds <= MAX_BATCHING_WINDOW_SECONDS &&
     (hints.sizeBytes <= DIRECT_MAX_SIZE_BYTES || hints.sizeBytes === 5 * 1024 * 1024);
   return {

@@ -23,8 +23,16 @@ export interface DeliverOptions {
   adapters: DeliveryAdapters;
 }
 
-/** The ledger's marker for a writer destination's finished send (no object key has this form). */
+/** The ledger's markers for a writer destination's finished send and first send (no object key has this form). */
 const WRITER_SENT = 'writer:sent';
+const WRITER_FIRST_SENT = 'writer:first-sent:';
+
+function firstSentAtMs(delivered: ReadonlySet<string>): number | undefined {
+  for (const marker of delivered) {
+    if (marker.startsWith(WRITER_FIRST_SENT)) return Number(marker.slice(WRITER_FIRST_SENT.length));
+  }
+  return undefined;
+}
 
 /**
  * What the ledger records for a written object: its bucket and key. Not its role: a flush can write several
@@ -73,6 +81,8 @@ export async function deliverFlush(
         destinations: adapters.destinations?.(deadline) ?? {},
         sent: options.delivered.has(WRITER_SENT),
         markSent: () => options.onDelivered(WRITER_SENT),
+        firstSentAtMs: firstSentAtMs(options.delivered),
+        markFirstSent: (atMs) => options.onDelivered(`${WRITER_FIRST_SENT}${atMs}`),
       })
     : await planS3Objects(batch, stream, {
         ids,

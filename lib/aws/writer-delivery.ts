@@ -23,6 +23,9 @@ export interface WriterDeliveryOptions {
   sent: boolean;
   /** Records that the send finished, so a re-drive only writes the objects still missing. */
   markSent(): Promise<void>;
+  /** When an earlier attempt of this flush first sent, if one did (ms since the epoch). */
+  firstSentAtMs: number | undefined;
+  markFirstSent(atMs: number): Promise<void>;
 }
 
 /**
@@ -48,12 +51,18 @@ export async function deliverToWriter(
       ? planRedshiftBackup(batch, stream, ports)
       : planWriterObjects(batch, { delivered: records, failed: [], attempts: 0 }, stream, ports);
   }
-  const built = await buildDestinationWriter(stream, destination, {
-    ...options.destinations,
-    ids: options.writerIds,
-    clock: options.retry.clock,
-    store: options.store,
-  });
+  const nowMs = options.retry.clock.nowMs();
+  if (options.firstSentAtMs === undefined) await options.markFirstSent(nowMs);
+  const built = await buildDestinationWriter(
+    stream,
+    withRemainingWindow(destination, options.firstSentAtMs, nowMs),
+    {
+      ...options.destinations,
+      ids: options.writerIds,
+      clock: options.retry.clock,
+      store: options.store,
+    },
+  );
   const bytes = (list: readonly DeliveryRecord[]) => list.reduce((sum, r) => sum + r.data.byteLength, 0);
   const name = stream.name;
 
@@ -102,4 +111,21 @@ export async function deliverToWriter(
   options.metrics.count(name, `${built.metric}.Bytes`, bytes(delivered));
   if (failed.length === 0) await options.markSent();
   return planWriterObjects(batch, { delivered, failed, attempts }, stream, ports);
+}
+
+/**
+ * The retry window left to this attempt. A window longer than one flush Lambda can run (RetryOptions up to 7200 s,
+ * the Lambda's 5 minutes) spans re-drives: it is counted from the flush's first send, not restarted by each
+ * re-drive, so records that keep failing still reach the error output (or the Redshift error manifest) once it
+ * has passed, as on Firehose. A re-drive after the window makes one attempt.
+ */
+function withRemainingWindow(
+  destination: WriterDestination,
+  firstSentAtMs: number | undefined,
+  nowMs: number,
+): WriterDestination {
+  if (firstSentAtMs === undefined) return destination;
+  const elapsedSeconds = Math.max(0, (nowMs - firstSentAtMs) / 1000);
+  const retryDurationSeconds = Math.max(0, destination.settings.retryDurationSeconds - elapsedSeconds);
+  return { ...destination, settings: { ...destination.settings, retryDurationSeconds } } as WriterDestination;
 }

@@ -42,8 +42,15 @@ export interface DeliveryStreamProps {
   readonly dashboard?: boolean;
 }
 
-/** SQS redelivers a failed flush after this; also the flush Lambda's timeout × 6, as AWS recommends. */
+/** The flush Lambda's timeout for S3 deliveries; SQS redelivers a failed flush after FLUSH_REDRIVE_DELAY. */
 const FLUSH_TIMEOUT = Duration.minutes(5);
+/**
+ * For writer destinations and Lambda transforms: a retry window (HTTP endpoint and OpenSearch default to 300 s)
+ * or a 5-minute transform call then fits in one run; longer windows span re-drives (lib/aws/writer-delivery.ts).
+ */
+const LONG_FLUSH_TIMEOUT = Duration.minutes(15);
+/** The flush queue's visibility timeout: at least 2× the longest flush timeout, 6× the usual one. */
+const FLUSH_REDRIVE_DELAY = Duration.minutes(30);
 /** 48 attempts 30 minutes apart: about Firehose's 24 h of S3 retries (spec §3.7) before the DLQ. */
 const FLUSH_MAX_RECEIVES = 48;
 /** Lambda's environment holds 4 KB in all; the stream config is the big part. */
@@ -156,7 +163,7 @@ export class DeliveryStream extends Construct {
     this.flushQueue = new sqs.Queue(this, 'Flushes', {
       ...queueEncryption,
       enforceSSL: true,
-      visibilityTimeout: Duration.minutes(FLUSH_TIMEOUT.toMinutes() * 6),
+      visibilityTimeout: FLUSH_REDRIVE_DELAY,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: FLUSH_MAX_RECEIVES },
     });
@@ -167,7 +174,9 @@ export class DeliveryStream extends Construct {
     const sweeperRole = lambdaRole(this, 'SweeperRole');
     const config: DestinationConfig = this.destination.bind(this, { role: flushRole, additionalRoles: [] });
     this.metricPrefix = config.metricPrefix;
-    this.bufferingPlan = planBuffering(config.bufferingHints);
+    const mayOutlastOneRun =
+      config.member !== 'ExtendedS3DestinationConfiguration' || hasLambdaProcessor(config.configuration);
+    this.bufferingPlan = planBuffering(config.bufferingHints, { mayOutlastOneRun });
     if (this.bufferingPlan.mode === 'direct') {
       // Direct mode: the buffer Lambda delivers, so it needs the destination's grants too.
       this.destination.bind(new Construct(this, 'DirectDelivery'), { role: bufferRole, additionalRoles: [] });
@@ -210,7 +219,7 @@ export class DeliveryStream extends Construct {
       role: flushRole,
       description: `Sluice ${this.deliveryStreamName}: staged chunks → destination`,
       memorySize: deliveryMemory,
-      timeout: FLUSH_TIMEOUT,
+      timeout: mayOutlastOneRun ? LONG_FLUSH_TIMEOUT : FLUSH_TIMEOUT,
       environment,
     });
     this.sweeperFunction = runtimeFunction(this, 'Sweeper', {
@@ -447,6 +456,13 @@ function lambdaRole(scope: Construct, id: string): iam.Role {
     "Action groups written by aws-cdk-lib's grant helpers, on this stream's own buckets and keys only.",
   );
   return role;
+}
+
+function hasLambdaProcessor(configuration: Record<string, unknown>): boolean {
+  const processing = configuration.ProcessingConfiguration as
+    | { Processors?: Array<{ Type?: string }> }
+    | undefined;
+  return (processing?.Processors ?? []).some((processor) => processor.Type === 'Lambda');
 }
 
 function configLength(config: DestinationConfig): number {

@@ -202,6 +202,27 @@ describe('HTTP endpoint destination in the flush Lambda (spec §10)', () => {
     ]);
   });
 
+  it('counts the retry window from the first send across re-drives, so failing records still reach the error output', async () => {
+    const p = await writerPipeline(httpConfig({ retrySeconds: 60 }));
+    const before = receiver.requests.length;
+    receiver.respond({ status: 503 }, { status: 503 });
+    await sendAndSeal(p, ['{"late":1}']);
+    // The first run has 300 ms left before its margin: the first backoff (1 s, §10.4) does not fit, so it stops.
+    const shortRun = { ...p.flushDeps, remainingMs: () => p.flushDeps.deadlineMarginMs + 300 };
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, shortRun))).toBe(1);
+    expect(await objects(world, BACKUP, p.prefix)).toEqual(new Map());
+    // SQS re-drives it after the window has passed: one more attempt, then the error output.
+    p.clock.nowMs += 61_000;
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    expect(receiver.requests.length - before).toBe(2);
+    const found = [...(await objects(world, BACKUP, p.prefix))];
+    expect(found.map(([key]) => key.split('/')[2])).toEqual(['http-endpoint-failed']);
+    expect(JSON.parse(found[0]![1][0]!)).toMatchObject({
+      attemptsMade: 1,
+      errorCode: 'HttpEndpoint.DestinationException',
+    });
+  });
+
   it('a re-driven flush does not send again what the endpoint took; it only writes the missing backup', async () => {
     const p = await writerPipeline(httpConfig({ backupMode: 'AllData' }));
     const before = receiver.requests.length;

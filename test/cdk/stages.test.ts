@@ -185,8 +185,8 @@ describe('Lambda processors', () => {
         Resource: 'arn:aws:lambda:us-east-1:123456789012:function:redact:live',
       },
     ]);
-    // Direct mode (5 MiB / 300 s): the buffer Lambda delivers, so it runs the processors too.
-    expect(invokes('ClicksBufferRole')).toHaveLength(1);
+    // A Lambda transform makes the stream staged: only the flush Lambda runs it.
+    expect(invokes('ClicksBufferRole')).toEqual([]);
     expect(invokes('ClicksSweeperRole')).toEqual([]);
     const clicks = stack.node.findChild('Clicks') as DeliveryStream;
     const env =
@@ -284,5 +284,41 @@ describe('writer destinations', () => {
       },
     ]);
     expect(JSON.stringify(statements)).not.toMatch(/lambda:|glue:|redshift-data:|es:ESHttp/);
+  });
+});
+
+describe('flushes that may outlast one Lambda run', () => {
+  it('are staged with a 15-minute flush Lambda (writer destinations, Lambda transforms); plain S3 stays direct', () => {
+    const transform = lambda.Function.fromFunctionArn(
+      stack,
+      'Fn',
+      'arn:aws:lambda:us-east-1:123456789012:function:enrich',
+    );
+    const plain = new DeliveryStream(stack, 'Plain', { destination: new S3Bucket(bucket) });
+    const transformed = new DeliveryStream(stack, 'Transformed', {
+      destination: new S3Bucket(bucket, { processors: [new LambdaFunctionProcessor(transform)] }),
+    });
+    const webhook = new DeliveryStream(stack, 'Webhook', {
+      destination: new HttpEndpoint({ endpointConfig: { url: 'https://collector.example.com' } }),
+    });
+    const template = Template.fromStack(stack);
+    const functions = template.findResources('AWS::Lambda::Function');
+    const of = (stream: DeliveryStream) => ({
+      mode: stream.bufferingPlan.mode,
+      flushTimeout:
+        functions[stack.getLogicalId(stream.flushFunction.node.defaultChild as lambda.CfnFunction)]!
+          .Properties.Timeout,
+    });
+    expect(of(plain)).toEqual({ mode: 'direct', flushTimeout: 300 });
+    expect(of(transformed)).toEqual({ mode: 'staged', flushTimeout: 900 });
+    expect(of(webhook)).toEqual({ mode: 'staged', flushTimeout: 900 });
+    // Staged: the buffer Lambda never delivers, so it gets no destination grants.
+    expect(JSON.stringify(statementsOf(template, 'TransformedBufferRole'))).not.toContain(
+      'lambda:InvokeFunction',
+    );
+    // A re-drive waits 30 minutes whatever the flush timeout: 48 receives stay about Firehose's 24 h.
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) {
+      if (queue.Properties.RedrivePolicy) expect(queue.Properties.VisibilityTimeout).toBe(1800);
+    }
   });
 });
