@@ -5,6 +5,7 @@ export {
   type TransformInvocation,
 } from './invocation-events.ts';
 export {
+  INVOCATION_CONCURRENCY,
   LAMBDA_RETRY_BACKOFF,
   type LambdaTransformPorts,
   type LambdaTransformSettings,

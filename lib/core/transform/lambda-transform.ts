@@ -17,6 +17,12 @@ import { readTransformResponse, TRANSFORM_ERRORS } from './transform-response.ts
 export const MAX_FUNCTION_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
+ * Firehose keeps up to 5 invocations outstanding per shard for S3 destinations (spec §2.2); a stream here is one
+ * shard. Besides matching Firehose, it lets the server build and read events while the function runs.
+ */
+export const INVOCATION_CONCURRENCY = 5;
+
+/**
  * Pause between attempts of one invocation. Firehose publishes no schedule for Lambda retries; Sluice uses the
  * exponential backoff of its other retries, starting at 1 s.
  */
@@ -29,7 +35,7 @@ export interface LambdaTransformSettings extends InvocationEventSettings {
   readonly numberOfRetries: number;
   /** The function's own timeout, capped at Firehose's 5 minutes. */
   readonly functionTimeoutMs: number;
-  /** Invocations in flight at once (Firehose: up to 5 per shard, spec §2.2). Default 1. */
+  /** Invocations in flight at once. Default INVOCATION_CONCURRENCY. */
   readonly concurrency?: number;
   readonly backoff?: BackoffPolicy;
 }
@@ -66,7 +72,10 @@ export async function runLambdaTransform(
       results[i] = await runInvocation(invocations[i]!, settings, ports);
     }
   };
-  const concurrency = Math.max(1, Math.min(settings.concurrency ?? 1, invocations.length));
+  const concurrency = Math.max(
+    1,
+    Math.min(settings.concurrency ?? INVOCATION_CONCURRENCY, invocations.length),
+  );
   await Promise.all(Array.from({ length: concurrency }, worker));
 
   const stage = {

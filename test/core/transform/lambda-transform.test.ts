@@ -54,6 +54,17 @@ describe('invocation events (spec §5.1, §2.2)', () => {
         { recordId: 'a', approximateArrivalTimestamp: 5, data: 'aGk=', kinesisRecordMetadata: kinesis },
       ],
     });
+    // Key order as in the published samples; a Direct PUT record has no kinesisRecordMetadata key at all.
+    const [direct] = buildInvocations(
+      [{ data: enc.encode('hi'), arrivalMs: 5, recordId: 'q"1' }],
+      settings,
+      fakeIds(),
+    );
+    expect(Buffer.from(direct!.payload).toString()).toBe(
+      '{"invocationId":"00000000-0000-4000-8000-000000000001",' +
+        '"deliveryStreamArn":"arn:aws:firehose:us-east-1:123456789012:deliverystream/s","region":"us-east-1",' +
+        '"records":[{"recordId":"q\\"1","approximateArrivalTimestamp":5,"data":"aGk="}]}',
+    );
   });
 
   it('splits by BufferSizeInMBs of record bytes', () => {
@@ -128,6 +139,7 @@ describe('transform responses (spec §5.2, §5.3)', () => {
     };
     expect(code(enc.encode('{not json'))).toEqual(Array(3).fill('Lambda.JsonProcessingException'));
     expect(code(body({ nope: [] }))).toEqual(Array(3).fill('Lambda.MissingRecordId'));
+    expect(code(body({ records: {} }))).toEqual(Array(3).fill('Lambda.JsonProcessingException'));
     expect(
       code(body({ records: [{ recordId: 'id0', result: 'ok', data: b64('x') }] }), sent.slice(0, 1)),
     ).toEqual(['Lambda.ProcessingFailedStatus']);
@@ -149,6 +161,29 @@ describe('transform responses (spec §5.2, §5.3)', () => {
       kind: 'retry',
       errorCode: 'Lambda.FunctionError',
     });
+  });
+
+  it('accepts only standard padded base64 data, whatever Node would decode leniently', () => {
+    const outcome = (data: string) => {
+      const verdict = readTransformResponse(
+        body({ records: [{ recordId: 'id0', result: 'Ok', data }] }),
+        sent.slice(0, 1),
+      );
+      const first = verdict.kind === 'records' ? verdict.outcomes[0] : undefined;
+      return first?.status === 'ok' ? Buffer.from(first.records[0]!.data).toString('hex') : first?.status;
+    };
+    expect(outcome('')).toBe('');
+    expect(outcome('AA==')).toBe('00');
+    expect(outcome('AAA=')).toBe('0000');
+    expect(outcome('+/+/')).toBe('fbffbf');
+    for (const bad of ['-_-_', 'AA', 'AA=A', 'AA==AA==', 'AA AA', 'AAA*', '====', 'A===']) {
+      expect(outcome(bad), bad).toBe('failed');
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        expect(outcome(Buffer.from(bytes).toString('base64'))).toBe(Buffer.from(bytes).toString('hex'));
+      }),
+    );
   });
 
   it('rejects every dropped, duplicated or invented recordId with the right code', () => {
