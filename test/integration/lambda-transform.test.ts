@@ -47,6 +47,10 @@ describe('processors in the local runtime (spec §5, §6)', () => {
       lambdaFunctions: {
         upper: join(TRANSFORMS, 'upper.mjs#handler'),
         'arn:aws:lambda:us-east-1:000000000000:function:broken': join(TRANSFORMS, 'misbehaving.mjs#throws'),
+        garbage: join(TRANSFORMS, 'garbage.mjs#handler'),
+        big: join(TRANSFORMS, 'big-output.mjs#handler'),
+        hog: join(TRANSFORMS, 'misbehaving.mjs#hogs'),
+        exits: join(TRANSFORMS, 'misbehaving.mjs#exits'),
       },
     });
   });
@@ -117,6 +121,57 @@ describe('processors in the local runtime (spec §5, §6)', () => {
       ['x', 'Lambda.FunctionError', 2],
       ['y', 'Lambda.FunctionError', 2],
     ]);
+  });
+
+  it('hostile transforms (garbage, 7 MB answer, memory hog, process.exit): every record under processing-failed, the server keeps serving', async () => {
+    // A function that hangs past its timeout is covered in test/conformance (the config file cannot set a
+    // function timeout below Firehose's 5 minutes yet).
+    const cases = [
+      ['garbage', 'Lambda.MissingRecordId', 1],
+      ['big', 'Lambda.FunctionError', 2],
+      ['hog', 'Lambda.FunctionError', 2],
+      ['exits', 'Lambda.FunctionError', 2],
+    ] as const;
+    const records = ['r1', 'r2', 'r3'];
+    for (const [name] of cases) {
+      await firehoseClient(sluice.endpoint).send(
+        new CreateDeliveryStreamCommand(
+          streamWith(`hostile-${name}`, [lambda(`arn:aws:lambda:us-east-1:000000000000:function:${name}`)]),
+        ),
+      );
+    }
+    for (const [name, errorCode, attemptsMade] of cases) {
+      const objects = await deliver(
+        `hostile-${name}`,
+        records.map((r) => Buffer.from(r)),
+      );
+      expect(objects.filter(([key]) => key.startsWith(`hostile-${name}/`))).toEqual([]);
+      const documents = objects
+        .filter(([key]) => key.startsWith(`hostile-${name}-errors/processing-failed/`))
+        .flatMap(([, body]) => body.toString().trim().split('\n'))
+        .map((line) => JSON.parse(line));
+      // Nothing lost: each acknowledged record is in exactly one error document.
+      expect(
+        documents.map((d) => [
+          Buffer.from(d.rawData, 'base64').toString(),
+          d.errorCode,
+          d.attemptsMade,
+          d.lambdaARN,
+        ]),
+      ).toEqual(
+        records.map((r) => [
+          r,
+          errorCode,
+          attemptsMade,
+          `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+        ]),
+      );
+    }
+    // Still serving, and a healthy transform still runs.
+    const objects = await deliver('enriched', [Buffer.from('after')]);
+    expect(
+      objects.some(([key, body]) => key.startsWith('enriched/') && body.toString() === 'AFTER|upper|true\n'),
+    ).toBe(true);
   });
 
   it('decompresses CloudWatch Logs subscription payloads and de-aggregates JSON records', async () => {
