@@ -51,7 +51,7 @@ export interface DestinationS3BackupProps extends CommonDestinationS3Props {
 }
 
 export interface CommonDestinationProps {
-  /** Record processors, in order (spec §5); run by the flush Lambda. */
+  /** Record processors, in order (spec §5); run by the flush Lambda. S3 destinations only for now (refused elsewhere). */
   readonly processors?: IDataProcessor[];
   readonly s3Backup?: DestinationS3BackupProps;
 }

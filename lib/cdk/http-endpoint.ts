@@ -17,8 +17,7 @@ import {
   type IDestination,
   MIB,
 } from './destination.ts';
-import { processingConfiguration } from './processors.ts';
-import { checkRange, failWith } from './validation.ts';
+import { checkNoProcessors, checkRange, failWith } from './validation.ts';
 
 export enum HttpCompression {
   GZIP = 'GZIP',
@@ -73,6 +72,7 @@ export class HttpEndpoint implements IDestination {
     checkRange(problems, 'bufferingHints.size', hints.SizeInMBs, 1, 64, 'MiB');
     checkRange(problems, 'bufferingHints.interval', hints.IntervalInSeconds, 0, 900, 'seconds');
     checkRange(problems, 'retryDuration', retrySeconds, 0, 7200, 'seconds');
+    checkNoProcessors(problems, props.processors);
     failWith(scope, problems);
 
     const bucket = backupBucket(scope, 'BackupBucket', props.s3Backup?.bucket);
@@ -89,7 +89,6 @@ export class HttpEndpoint implements IDestination {
       RoleARN: options.role.roleArn,
       S3BackupMode: props.s3Backup?.mode === BackupMode.ALL ? 'AllData' : 'FailedDataOnly',
       S3Configuration: s3Configuration(bucket, options.role, props.s3Backup ?? {}),
-      ProcessingConfiguration: processingConfiguration(scope, props.processors, roles),
       SecretsManagerConfiguration: props.endpointConfig.secret
         ? { Enabled: true, SecretARN: props.endpointConfig.secret.secretArn, RoleARN: options.role.roleArn }
         : undefined,

@@ -18,8 +18,7 @@ import {
   MIB,
 } from './destination.ts';
 import { acknowledge, IAM5, nagResource } from './nag.ts';
-import { processingConfiguration } from './processors.ts';
-import { checkRange, failWith } from './validation.ts';
+import { checkNoProcessors, checkRange, failWith } from './validation.ts';
 
 /** Firehose's IndexRotationPeriod (spec §9). */
 export enum IndexRotation {
@@ -69,6 +68,7 @@ export class OpenSearchDomain implements IDestination {
     checkRange(problems, 'bufferingSize', hints.SizeInMBs, 1, 100, 'MiB');
     checkRange(problems, 'bufferingInterval', hints.IntervalInSeconds, 0, 900, 'seconds');
     checkRange(problems, 'retryDuration', retrySeconds, 0, 7200, 'seconds');
+    checkNoProcessors(problems, props.processors);
     failWith(scope, problems);
 
     const bucket = backupBucket(scope, 'BackupBucket', props.s3Backup?.bucket);
@@ -94,7 +94,6 @@ export class OpenSearchDomain implements IDestination {
       RoleARN: options.role.roleArn,
       S3BackupMode: props.s3Backup?.mode === BackupMode.ALL ? 'AllDocuments' : 'FailedDocumentsOnly',
       S3Configuration: s3Configuration(bucket, options.role, props.s3Backup ?? {}),
-      ProcessingConfiguration: processingConfiguration(scope, props.processors, roles),
     });
     return {
       member: 'AmazonopensearchserviceDestinationConfiguration',

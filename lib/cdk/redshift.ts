@@ -20,8 +20,7 @@ import {
   MIB,
 } from './destination.ts';
 import { acknowledge, GRANT_ACTION_WILDCARDS, IAM5, nagResource } from './nag.ts';
-import { processingConfiguration } from './processors.ts';
-import { checkRange, failWith } from './validation.ts';
+import { checkNoProcessors, checkRange, failWith } from './validation.ts';
 
 export interface RedshiftTableProps extends CommonDestinationProps {
   /** `jdbc:redshift://<endpoint>:<port>/<database>` (Firehose's ClusterJDBCURL). */
@@ -79,6 +78,7 @@ export class RedshiftTable implements IDestination {
       );
     }
     checkRange(problems, 'retryDuration', retrySeconds, 0, 7200, 'seconds');
+    checkNoProcessors(problems, props.processors);
     failWith(scope, problems);
 
     const bucket = backupBucket(scope, 'IntermediateBucket', props.intermediateBucket);
@@ -126,7 +126,6 @@ export class RedshiftTable implements IDestination {
       RoleARN: options.role.roleArn,
       RetryOptions: { DurationInSeconds: retrySeconds },
       S3Configuration: s3Config,
-      ProcessingConfiguration: processingConfiguration(scope, props.processors, roles),
       S3BackupMode: props.s3Backup ? 'Enabled' : 'Disabled',
       S3BackupConfiguration: backupConfiguration,
       SecretsManagerConfiguration: {

@@ -61,6 +61,18 @@ export function failIfInvalid(
   }
 }
 
+/**
+ * Processors before a writer destination (HTTP endpoint, OpenSearch, Redshift) are not run by Sluice yet, on AWS
+ * or locally: refused, so records are never delivered untransformed when a transform was configured.
+ */
+export function checkNoProcessors(problems: string[], processors: readonly unknown[] | undefined): void {
+  if (processors && processors.length > 0) {
+    problems.push(
+      'processors are not run before this destination yet (Sluice runs them for S3 destinations only); transform the records before they reach the stream, or deliver to S3.',
+    );
+  }
+}
+
 /** Collected problems of a construct's own rules, thrown together. */
 export function failWith(scope: Construct, problems: readonly string[]): void {
   if (problems.length > 0) {

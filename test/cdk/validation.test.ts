@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  AppendDelimiterToRecordProcessor,
   BackupMode,
   Compression,
   DeliveryStream,
@@ -142,6 +143,30 @@ describe('S3Bucket fails (with the core’s rules) when', () => {
         },
       }),
     ).toThrow(/CompressionFormat/);
+  });
+});
+
+describe('a writer destination fails when processors are configured (run for S3 destinations only)', () => {
+  const processors = [new AppendDelimiterToRecordProcessor()];
+  const refused = /processors are not run before this destination yet/;
+  it('HttpEndpoint', () => {
+    expect(() => httpStream({ processors })).toThrow(refused);
+  });
+  it('RedshiftTable', () => {
+    expect(() => redshiftStream({ processors })).toThrow(refused);
+  });
+  it('OpenSearchDomain', () => {
+    const domain = opensearch.Domain.fromDomainEndpoint(
+      stack,
+      'Domain',
+      'https://search-d-abc.us-east-1.es.amazonaws.com',
+    );
+    expect(
+      () =>
+        new DeliveryStream(stack, 'Search', {
+          destination: new OpenSearchDomain(domain, { indexName: 'logs', processors }),
+        }),
+    ).toThrow(refused);
   });
 });
 
