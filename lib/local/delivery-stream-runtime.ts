@@ -385,6 +385,7 @@ export class DeliveryStreamRuntime {
   private begin(records: RecordRun[]): InFlightBatch {
     const batch: InFlightBatch = {
       records,
+      stream: this.stream,
       firstSeq: records[0]!.firstSeq,
       lastSeq: lastSeqOf(records[records.length - 1]!),
       bytes: records.reduce((sum, run) => sum + run.data.byteLength, 0),

@@ -1,3 +1,4 @@
+import type { ResolvedStream } from '../core/config/resolved.ts';
 import type { RecordRun } from '../core/records.ts';
 
 /**
@@ -6,6 +7,8 @@ import type { RecordRun } from '../core/records.ts';
  */
 export interface InFlightBatch {
   readonly records: readonly RecordRun[];
+  /** The configuration the batch was cut under: an UpdateDestination applies to batches cut after it. */
+  readonly stream: ResolvedStream;
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly bytes: number;

@@ -151,7 +151,7 @@ export class PartitionedDelivery {
 
   /** The error documents of what failed in processing or routing, and the source-record backup (spec §3.5). */
   private async putBatchObjects(batch: InFlightBatch, failures: FailedProcessorRecord[]): Promise<void> {
-    const stream = this.host.stream();
+    const stream = batch.stream;
     const outcome = await this.host.put(async () => {
       const ports = { ids: this.host.ids, nowMs: this.host.nowMs() };
       const keyContext = this.keyContext(stream, batch.records[0]!.arrivalMs);
@@ -167,7 +167,8 @@ export class PartitionedDelivery {
    * written under the error prefix, retried until that succeeds (the stream pauses while both fail, §3.7).
    */
   private async deliver(partition: PartitionBuffer<InFlightBatch>): Promise<void> {
-    const stream = this.host.stream();
+    // The prefix the partition was evaluated with renders its key, even after an UpdateDestination.
+    const stream = partition.batches[0]!.stream;
     const ports = () => ({ ids: this.host.ids, nowMs: this.host.nowMs() });
     let outcome = await this.host.put(
       async () => [await planPartitionObject(partition.records, partition.partitionKeys, stream, ports())],

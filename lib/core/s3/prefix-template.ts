@@ -179,15 +179,12 @@ export function renderPartitionId(
   template: PrefixTemplate,
   ctx: Pick<PrefixRenderContext, 'instantMs' | 'timeZone' | 'partitionKeys' | 'partitionKeysByNamespace'>,
 ): string {
-  const placeholderIds: IdSource = {
-    uuid: () => '',
-    randomString: () => RANDOM_STRING_PLACEHOLDER,
-  };
-  return template.render({ ...ctx, ids: placeholderIds });
+  return template.render({ ...ctx, ids: PLACEHOLDER_IDS });
 }
 
 /** How a random string appears in a partition id; as long as a real one, so length checks hold. */
 const RANDOM_STRING_PLACEHOLDER = '!{firehose}'.padEnd(RANDOM_STRING_LENGTH, '_');
+const PLACEHOLDER_IDS: IdSource = { uuid: () => '', randomString: () => RANDOM_STRING_PLACEHOLDER };
 
 /** The `!{partitionKeyFrom*:key}` names a template uses, per namespace, in order of first use. */
 export function partitionKeyNames(template: PrefixTemplate): Record<PartitionKeyNamespace, string[]> {
