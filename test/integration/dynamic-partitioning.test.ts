@@ -158,6 +158,35 @@ describe('dynamic partitioning in the local runtime (spec §6)', () => {
     ).toEqual([5, 6]);
   });
 
+  it('backs up the source records of every processed batch, before any processor ran (§3.5)', async () => {
+    const input = partitionedStream('backedup', 'backedup/k=!{partitionKeyFromQuery:k}/', [
+      metadataExtraction('{k: .k}'),
+    ]);
+    await create({
+      ...input,
+      ExtendedS3DestinationConfiguration: {
+        ...input.ExtendedS3DestinationConfiguration,
+        S3BackupMode: 'Enabled',
+        S3BackupConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          BucketARN: 'arn:aws:s3:::partitioned',
+          Prefix: 'source/',
+        },
+      },
+    });
+    await put('backedup', jsonRecords([{ k: 'a' }, { k: 'b' }, { x: 1 }]));
+    const objects = await flush('backedup');
+    const backup = under(objects, 'source/');
+    expect(backup).toHaveLength(1);
+    expect(backup[0]![1].toString()).toBe('{"k":"a"}{"k":"b"}{"x":1}');
+    expect(
+      under(objects, 'backedup/')
+        .map(([key]) => key.split('/')[1])
+        .sort(),
+    ).toEqual(['k=a', 'k=b']);
+    expect(under(objects, 'backedup-errors/processing-failed/')).toHaveLength(1);
+  });
+
   it('1,000 distinct keys with a limit of 500: exactly the records beyond the limit are under activePartitionExceeded', async () => {
     await create(
       partitionedStream('wide', 'wide/k=!{partitionKeyFromQuery:k}/', [
