@@ -1,22 +1,26 @@
+import { join } from 'node:path';
 import { ArnFormat, CfnOutput, Duration, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Compression } from './common.ts';
+import { InputFormat, OutputFormat, SchemaConfiguration } from './data-format-conversion.ts';
 import { DeliveryStream } from './delivery-stream.ts';
 import { StreamEncryption } from './encryption.ts';
 import { HttpCompression, HttpEndpoint } from './http-endpoint.ts';
-import { acknowledge, IAM5, nagResource } from './nag.ts';
+import { acknowledge, BASIC_EXECUTION_ROLE, IAM5, nagResource } from './nag.ts';
 import { OpenSearchDomain } from './opensearch.ts';
-import { AppendDelimiterToRecordProcessor } from './processors.ts';
+import { AppendDelimiterToRecordProcessor, LambdaFunctionProcessor } from './processors.ts';
 import { RedshiftTable } from './redshift.ts';
 import { S3Bucket } from './s3-bucket.ts';
 
 /**
- * The example app's stack: one delivery stream per destination type behind one ingest endpoint. The S3 stream
- * runs end to end today; the others deploy their config and wait for their writers (docs/aws.md).
+ * The example app's stack: one delivery stream per destination type behind one ingest endpoint, and a data lake
+ * stream that runs a Lambda transform and converts to Parquet with a Glue table's schema (docs/aws.md).
  */
 export class SluiceExampleStack extends Stack {
   readonly clicks: DeliveryStream;
@@ -24,6 +28,7 @@ export class SluiceExampleStack extends Stack {
   readonly webhook: DeliveryStream;
   readonly search: DeliveryStream;
   readonly warehouse: DeliveryStream;
+  readonly lake: DeliveryStream;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -109,6 +114,63 @@ export class SluiceExampleStack extends Stack {
         copyRole,
         intermediateBucket: bucket,
         intermediateS3: { dataOutputPrefix: 'redshift-staging/', compression: Compression.GZIP },
+      }),
+    });
+
+    // examples/transforms/enrich.mjs (a blueprint-style transform that also runs under `sluice start`), then
+    // JSON → Parquet with the schema of a Glue table (spec §5, §7).
+    const enrich = new lambda.Function(this, 'EnrichTransform', {
+      description: 'Example Firehose transform: adds processedAt',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'enrich.handler',
+      code: lambda.Code.fromAsset(join(import.meta.dirname, '..', '..', 'examples', 'transforms')),
+      timeout: Duration.minutes(1),
+    });
+    acknowledge(enrich, ['AwsSolutions-L1'], 'Pinned to Node.js 22, as the Sluice handlers are.');
+    acknowledge(
+      enrich,
+      [BASIC_EXECUTION_ROLE],
+      'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs.',
+    );
+    const database = new glue.CfnDatabase(this, 'LakeDatabase', {
+      catalogId: this.account,
+      databaseInput: { name: 'sluice_example' },
+    });
+    const events = new glue.CfnTable(this, 'LakeEvents', {
+      catalogId: this.account,
+      databaseName: 'sluice_example',
+      tableInput: {
+        name: 'events',
+        tableType: 'EXTERNAL_TABLE',
+        storageDescriptor: {
+          location: bucket.s3UrlForObject('lake/'),
+          columns: [
+            { name: 'customer_id', type: 'bigint' },
+            { name: 'page', type: 'string' },
+            { name: 'at', type: 'timestamp' },
+            { name: 'processedat', type: 'timestamp' },
+          ],
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        },
+      },
+    });
+    events.addResourceDependency(database);
+    this.lake = new DeliveryStream(this, 'Lake', {
+      deliveryStreamName: 'lake',
+      destination: new S3Bucket(bucket, {
+        bufferingInterval: Duration.seconds(900),
+        bufferingSize: Size.mebibytes(128),
+        dataOutputPrefix: 'lake/dt=!{timestamp:yyyy-MM-dd}/',
+        errorOutputPrefix: 'lake-errors/!{firehose:error-output-type}/',
+        processors: [new LambdaFunctionProcessor(enrich)],
+        dataFormatConversion: {
+          schemaConfiguration: SchemaConfiguration.fromCfnTable(events),
+          inputFormat: InputFormat.OPENX_JSON,
+          outputFormat: OutputFormat.PARQUET,
+        },
       }),
     });
 

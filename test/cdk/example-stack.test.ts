@@ -15,7 +15,7 @@ beforeAll(() => {
   resources = template.toJSON().Resources;
 });
 
-const STREAMS = ['Clicks', 'Archive', 'Webhook', 'Search', 'Warehouse'];
+const STREAMS = ['Clicks', 'Archive', 'Webhook', 'Search', 'Warehouse', 'Lake'];
 
 function policyOf(roleLogicalIdPrefix: string): string {
   const entry = Object.entries(resources).find(
@@ -27,13 +27,14 @@ function policyOf(roleLogicalIdPrefix: string): string {
 
 describe('the example stack', () => {
   it('has one pipeline per delivery stream and one shared endpoint', () => {
-    template.resourceCountIs('AWS::Kinesis::Stream', 5);
-    template.resourceCountIs('AWS::DynamoDB::Table', 5);
-    template.resourceCountIs('AWS::SQS::Queue', 10);
-    template.resourceCountIs('AWS::Lambda::Function', 16);
-    template.resourceCountIs('AWS::Events::Rule', 5);
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 5);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+    template.resourceCountIs('AWS::Kinesis::Stream', 6);
+    template.resourceCountIs('AWS::DynamoDB::Table', 6);
+    template.resourceCountIs('AWS::SQS::Queue', 12);
+    // 3 per stream, the shared ingest Lambda and the example transform.
+    template.resourceCountIs('AWS::Lambda::Function', 20);
+    template.resourceCountIs('AWS::Events::Rule', 6);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'POST /',
@@ -185,7 +186,7 @@ describe('the example stack', () => {
     const kinesisResources = policy.PolicyDocument.Statement.filter((s) =>
       JSON.stringify(s.Action).includes('kinesis:PutRecords'),
     ).map((s) => JSON.stringify(s.Resource));
-    expect(kinesisResources).toHaveLength(5);
+    expect(kinesisResources).toHaveLength(STREAMS.length);
     for (const name of STREAMS) expect(kinesisResources.some((r) => r.includes(`${name}Records`))).toBe(true);
     const routes = (
       resources.SluiceIngestEndpointIngestBCF9F30F!.Properties!.Environment as {
@@ -240,6 +241,20 @@ describe('the example stack', () => {
       'clicks/!{timestamp:yyyy/MM/dd}/',
     ]) {
       expect(config).toContain(fragment);
+    }
+  });
+
+  it('runs the lake stream’s transform and reads its Glue table: invoke and GetTable on exactly those', () => {
+    const flush = policyOf('LakeFlushRole');
+    expect(flush).toContain('lambda:InvokeFunction');
+    expect(flush).toContain('EnrichTransform');
+    expect(flush).toContain('glue:GetTable');
+    expect(flush).toContain(':table/sluice_example/');
+    expect(flush).not.toContain('glue:GetTableVersion');
+    for (const other of STREAMS.filter((name) => name !== 'Lake')) {
+      const policy = policyOf(`${other}FlushRole`);
+      expect(policy).not.toContain('glue:');
+      expect(policy).not.toContain('lambda:InvokeFunction');
     }
   });
 
