@@ -3,9 +3,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../lib/adapters/local/fs-object-store.ts';
 import { FailingStore } from '../support/failing-store.ts';
+import { createKinesisStream, KINESIS_CREDENTIALS, startKinesalite } from '../support/kinesalite.ts';
 import {
   firehoseClient,
   type InProcessSluice,
@@ -16,6 +18,7 @@ import {
   startSluice,
   tempDir,
 } from '../support/sluice.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const ENRICH = 'arn:aws:lambda:us-east-1:000000000000:function:enrich';
 
@@ -283,6 +286,96 @@ describe('RetryOptions of dynamic partitioning (spec §3.7, §6)', () => {
     const [document] = lines(objects.get(keys[0]!)!);
     expect(document).toMatchObject({ errorCode: 'S3.InternalError', attemptsMade: 1 });
     expect(JSON.parse(Buffer.from(String(document!.rawData), 'base64').toString())).toEqual({ k: 'a', n: 1 });
+  });
+});
+
+describe('dynamic partitioning of a KinesisStreamAsSource stream (spec §5.1, §12)', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  // Partition keys from what the transform's event carries: the source stream's ARN and each record's shard.
+  const SOURCE_AWARE = `export const handler = async (event) => ({
+  records: event.records.map((r) => ({
+    recordId: r.recordId,
+    result: 'Ok',
+    data: r.data,
+    metadata: {
+      partitionKeys: {
+        source: String(event.sourceKinesisStreamArn).split('/').pop(),
+        shard: String(r.kinesisRecordMetadata?.shardId),
+      },
+    },
+  })),
+});
+`;
+
+  it('the transform sees the source stream ARN and the Kinesis metadata, and its keys partition the records', {
+    timeout: 60_000,
+  }, async () => {
+    const kinesis = await startKinesalite();
+    cleanups.push(() => kinesis.close());
+    const streamArn = await createKinesisStream(kinesis.client, 'orders', 1);
+    const dir = await tempDir('sluice-dp-kinesis-');
+    cleanups.push(dir.remove);
+    await writeFile(join(dir.path, 'source-aware.mjs'), SOURCE_AWARE);
+    const partitioned = partitionedStream(
+      'orders',
+      'orders/source=!{partitionKeyFromLambda:source}/!{partitionKeyFromLambda:shard}/k=!{partitionKeyFromQuery:k}/',
+      [
+        { Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'source-aware' }] },
+        metadataExtraction('{k: .k}'),
+      ],
+    );
+    const sluice = await startSluice(
+      {
+        kinesis: {
+          endpoint: kinesis.endpoint,
+          region: 'us-east-1',
+          credentials: KINESIS_CREDENTIALS,
+          pollIntervalMs: 50,
+        },
+        lambdaFunctions: { 'source-aware': join(dir.path, 'source-aware.mjs#handler') },
+        deliveryStreams: [
+          {
+            ...partitioned,
+            DeliveryStreamType: 'KinesisStreamAsSource',
+            KinesisStreamSourceConfiguration: {
+              KinesisStreamARN: streamArn,
+              RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+            },
+          },
+        ],
+      },
+      { dataDir: join(dir.path, 'data') },
+    );
+    cleanups.push(() => sluice.close());
+    const out = await kinesis.client.send(
+      new PutRecordsCommand({
+        StreamName: 'orders',
+        Records: ['a', 'b', 'a'].map((k, i) => ({
+          PartitionKey: `p${i}`,
+          Data: Buffer.from(JSON.stringify({ k, i })),
+        })),
+      }),
+    );
+    expect(out.FailedRecordCount).toBe(0);
+    await waitFor('the records in the log', async () => {
+      const status = (await sluice.runtime.status()).find((s) => s.name === 'orders');
+      return (status?.wal.pendingRecords ?? 0) >= 3;
+    });
+    expect((await sluice.runtime.flush('orders', 30_000)).complete).toBe(true);
+
+    const objects = await listEmbeddedObjects(join(dir.path, 'data'), 'partitioned');
+    const partitions = under(objects, 'orders/').map(([key, body]) => [
+      key.slice(0, key.lastIndexOf('/') + 1),
+      lines(Buffer.from(body.toString().replaceAll('}{', '}\n{'))).map((r) => r.i),
+    ]);
+    expect(partitions.sort()).toEqual([
+      ['orders/source=orders/shardId-000000000000/k=a/', [0, 2]],
+      ['orders/source=orders/shardId-000000000000/k=b/', [1]],
+    ]);
   });
 });
 
