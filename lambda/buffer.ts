@@ -1,17 +1,7 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { handleKinesisBatch } from '../lib/aws/buffer.ts';
-import {
-  adapters,
-  ids,
-  ledger,
-  metrics,
-  plan,
-  queue,
-  staging,
-  store,
-  stream,
-  streamName,
-} from './runtime.ts';
+import { adapters } from './delivery.ts';
+import { ids, ledger, metrics, plan, queue, staging, store, stream, streamName } from './runtime.ts';
 
 export async function handler(event: KinesisStreamEvent, context: Context): Promise<void> {
   try {

@@ -1,6 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleFlushMessages } from '../lib/aws/flush.ts';
-import { adapters, ledger, metrics, staging, store, stream } from './runtime.ts';
+import { adapters } from './delivery.ts';
+import { ledger, metrics, staging, store, stream } from './runtime.ts';
 
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   try {

@@ -5,11 +5,6 @@ import { S3ObjectStore } from '../lib/adapters/aws/s3-object-store.ts';
 import { RandomIds } from '../lib/adapters/local/random-ids.ts';
 import { BufferLedger } from '../lib/aws/buffer-ledger.ts';
 import { resolveStreamConfig } from '../lib/aws/deliver.ts';
-import {
-  awsDeliveryAdapters,
-  type DeliveryAdapters,
-  httpEndpointSecretArn,
-} from '../lib/aws/delivery-adapters.ts';
 import { EmfMetrics } from '../lib/aws/emf.ts';
 import { bufferingPlanFrom, contextFrom, ENV, required } from '../lib/aws/environment.ts';
 import { SqsFlushQueue } from '../lib/aws/flush-queue.ts';
@@ -21,7 +16,7 @@ import type { ResolvedStream } from '../lib/core/config/resolved.ts';
  * environment from the variables the DeliveryStream construct sets.
  */
 const env = process.env;
-const context = contextFrom(env);
+export const context = contextFrom(env);
 const s3 = new S3Client({});
 const dynamodb = new DynamoDBClient({});
 
@@ -39,17 +34,4 @@ let resolved: ResolvedStream | undefined;
 export function stream(): ResolvedStream {
   resolved ??= resolveStreamConfig(required(env, ENV.streamConfig), { ...context, nowMs: Date.now() });
   return resolved;
-}
-
-let built: DeliveryAdapters | undefined;
-/**
- * Glue, Lambda and destination clients for the stream's stages, made on first use (a Glue schema and the HTTP
- * endpoint's access key are cached with them).
- */
-export function adapters(): DeliveryAdapters {
-  built ??= awsDeliveryAdapters(stream(), {
-    ...context,
-    httpSecretArn: httpEndpointSecretArn(JSON.parse(required(env, ENV.streamConfig))),
-  });
-  return built;
 }
