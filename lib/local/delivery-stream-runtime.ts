@@ -391,6 +391,7 @@ export class DeliveryStreamRuntime {
       bytes: records.reduce((sum, run) => sum + run.data.byteLength, 0),
       outstanding: 1,
       done: false,
+      routed: false,
     };
     this.inFlight.push(batch);
     this.inFlightBytes += batch.bytes;
@@ -442,12 +443,9 @@ export class DeliveryStreamRuntime {
     };
   }
 
-  /** Turns dynamic partitioning on, off (not possible through the API, spec §6) or updates its settings. */
+  /** Turns dynamic partitioning on or updates its settings; once on it stays on (spec §6: it cannot be disabled). */
   private setPartitioning(settings: DynamicPartitioning | undefined): void {
-    if (!settings) {
-      this.partitioned = undefined;
-      return;
-    }
+    if (!settings) return;
     if (this.partitioned) {
       this.partitioned.reconfigure(settings);
       return;
@@ -460,6 +458,7 @@ export class DeliveryStreamRuntime {
       nowMs: () => this.deps.clock.nowMs(),
       begin: (records) => this.begin(records),
       settled: (batch) => this.settled(batch),
+      routed: (batch) => this.routed(batch),
       process: (records) => this.process(records),
       put: (plan, giveUpAfterMs) => this.putWithRetries(plan, giveUpAfterMs),
       track: (work) => this.track(work),
@@ -468,6 +467,20 @@ export class DeliveryStreamRuntime {
         this.counters.deliveredRecords += records;
       },
     });
+  }
+
+  /**
+   * A partitioned batch no longer needs its bytes in the arena: slabs are reused over the prefix of routed batches,
+   * ahead of delivery, so a partition that waits for its interval does not pin every slab filled after its records.
+   */
+  private routed(batch: InFlightBatch): void {
+    batch.routed = true;
+    let seq = this.deliveredSeq;
+    for (const inFlight of this.inFlight) {
+      if (!inFlight.routed) break;
+      seq = inFlight.lastSeq;
+    }
+    this.arena.release(seq);
   }
 
   /** One piece of a partitioned batch is written; the last one completes the batch. */

@@ -16,4 +16,9 @@ export interface InFlightBatch {
   outstanding: number;
   /** Complete: its records are marked done in the log. */
   done: boolean;
+  /**
+   * Dynamic partitioning: routed (its partitions hold copies) and its own objects written, so nothing reads its
+   * bytes in the arena any more.
+   */
+  routed: boolean;
 }

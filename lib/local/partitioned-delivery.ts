@@ -10,10 +10,10 @@ import {
   planPartitionObject,
 } from '../core/delivery/s3-objects.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
-import { type DynamicPartitioning, partitionRecords } from '../core/partitioning/index.ts';
+import { type DynamicPartitioning, type Partition, partitionRecords } from '../core/partitioning/index.ts';
 import type { IdSource } from '../core/ports.ts';
 import type { FailedProcessorRecord } from '../core/processors/index.ts';
-import type { RecordRun } from '../core/records.ts';
+import { packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import type { InFlightBatch } from './in-flight-batch.ts';
 
 export type PutObjectsOutcome =
@@ -32,6 +32,8 @@ export interface PartitionedDeliveryHost {
   begin(records: RecordRun[]): InFlightBatch;
   /** One piece of the batch is written (its own objects, or a partition it fed); at zero it is done. */
   settled(batch: InFlightBatch): void;
+  /** The batch is routed and its own objects written: its bytes in the arena may be reused. */
+  routed(batch: InFlightBatch): void;
   /** Runs the processors, retrying until they succeed; undefined when the stream closes first. */
   process(records: readonly RecordRun[]): Promise<ProcessedBatch | undefined>;
   /** Puts planned objects with backoff; gives up only after `giveUpAfterMs` of failures. */
@@ -62,7 +64,9 @@ const MAX_PARTITION_DELIVERIES = 8;
  *
  * Records complete out of order, so a batch counts what is outstanding of it (its own objects, each partition it
  * fed); the host marks its log range done and moves the stream's delivered watermark when that reaches zero.
- * Partition buffers hold views into the batch's runs, which the arena keeps until the watermark passes them.
+ * Partition buffers hold copies of their records, one buffer per partition and batch: the batch's runs live in the
+ * arena, whose slabs are reused once the batch is routed and its own objects written (views would pin every slab
+ * from a partition's oldest record on, up to its interval of up to 900 s of the stream's data).
  */
 export class PartitionedDelivery {
   private readonly partitions: PartitionBuffers<InFlightBatch>;
@@ -136,7 +140,7 @@ export class PartitionedDelivery {
     if (!processed) return;
     const keyed = processed.records.map((record, i) => ({ record, keys: processed.partitionKeys[i]! }));
     const { partitions, failed } = partitionRecords(keyed, this.settings, this.partitions.activeIds());
-    batch.outstanding += this.partitions.add(partitions, batch);
+    batch.outstanding += this.partitions.add(partitions.map(withOwnBytes), batch);
     this.routedSeq = batch.lastSeq;
     // Spec §6 metrics: active partitions, and whether the limit refused records.
     this.host.metrics.gauge(this.host.name, 'PartitionCount', this.partitions.activeIds().size);
@@ -159,7 +163,9 @@ export class PartitionedDelivery {
       const backup = await planBackupObject(batch.records, stream, keyContext, ports);
       return backup ? [...objects, backup] : objects;
     });
-    if (outcome.kind === 'delivered') this.host.settled(batch);
+    if (outcome.kind !== 'delivered') return;
+    this.host.routed(batch);
+    this.host.settled(batch);
   }
 
   /**
@@ -199,6 +205,15 @@ export class PartitionedDelivery {
       ids: this.host.ids,
     };
   }
+}
+
+/** A partition's records copied into one buffer of its own (see the class comment). */
+function withOwnBytes(partition: Partition): Partition {
+  const packed = packRecords(partition.records.map((record) => record.data));
+  return {
+    ...partition,
+    records: partition.records.map((record, i) => ({ ...record, data: recordAt(packed, i) })),
+  };
 }
 
 /**
