@@ -17,6 +17,7 @@ import {
   firehoseClient,
   type InProcessSluice,
   listEmbeddedObjects,
+  REPO_ROOT,
   startSluice,
   tempDir,
 } from '../support/sluice.ts';
@@ -275,5 +276,115 @@ describe('Kinesis data stream as source', () => {
     const again = await delivered();
     expect(again.length - new Set(again).size).toBe(60);
     expect([...new Set(again)].sort()).toEqual(lines);
+  });
+
+  it("the transform Lambda sees sourceKinesisStreamArn and each record's kinesisRecordMetadata (spec §5.1, §12)", async () => {
+    const arn = await createKinesisStream(kinesis.client, 'echoed', 1);
+    const dataDir = join(dir.path, 'echoed');
+    const echoed = await startSluice(
+      {
+        ...config(),
+        lambdaFunctions: {
+          echo: `${join(REPO_ROOT, 'test', 'fixtures', 'transforms', 'conformance.mjs')}#echoEvent`,
+        },
+        deliveryStreams: [
+          {
+            DeliveryStreamName: 'echoed',
+            DeliveryStreamType: 'KinesisStreamAsSource',
+            KinesisStreamSourceConfiguration: {
+              KinesisStreamARN: arn,
+              RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+            },
+            ExtendedS3DestinationConfiguration: {
+              RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+              BucketARN: `arn:aws:s3:::${BUCKET}`,
+              Prefix: 'echoed/',
+              BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 900 },
+              ProcessingConfiguration: {
+                Enabled: true,
+                Processors: [
+                  {
+                    Type: 'Lambda',
+                    Parameters: [
+                      {
+                        ParameterName: 'LambdaArn',
+                        ParameterValue: 'arn:aws:lambda:us-east-1:000000000000:function:echo',
+                      },
+                    ],
+                  },
+                  { Type: 'AppendDelimiterToRecord' },
+                ],
+              },
+            },
+          },
+        ],
+      },
+      { dataDir },
+    );
+    try {
+      const plain = await kinesis.client.send(
+        new PutRecordCommand({ StreamName: 'echoed', PartitionKey: 'p1', Data: Buffer.from('plain') }),
+      );
+      const kpl = await kinesis.client.send(
+        new PutRecordCommand({
+          StreamName: 'echoed',
+          PartitionKey: 'outer',
+          Data: encodeKplRecord([
+            { partitionKey: 'k-a', data: Buffer.from('sub-0') },
+            { partitionKey: 'k-b', data: Buffer.from('sub-1') },
+          ]),
+        }),
+      );
+      await waitFor('3 records read', async () => {
+        const status = (await echoed.runtime.status()).find((s) => s.name === 'echoed');
+        return status?.bufferedRecords === 3;
+      });
+      expect((await echoed.runtime.flush('echoed', 20_000)).complete).toBe(true);
+      const objects = await listEmbeddedObjects(dataDir, BUCKET);
+      const events = [...objects.entries()]
+        .filter(([key]) => key.startsWith('echoed/'))
+        .flatMap(([, body]) => body.toString().split('\n').filter(Boolean))
+        .map((line) => JSON.parse(line));
+      expect(events.map((e) => [e.sourceKinesisStreamArn, e.region])).toEqual(
+        Array(3).fill([arn, 'us-east-1']),
+      );
+      expect(
+        events.map((e) => {
+          const { approximateArrivalTimestamp, ...metadata } = e.record.kinesisRecordMetadata;
+          expect(approximateArrivalTimestamp).toBeTypeOf('number');
+          return [e.record.data, metadata];
+        }),
+      ).toEqual([
+        [
+          'plain',
+          {
+            shardId: plain.ShardId,
+            partitionKey: 'p1',
+            sequenceNumber: plain.SequenceNumber,
+            subsequenceNumber: 0,
+          },
+        ],
+        [
+          'sub-0',
+          {
+            shardId: kpl.ShardId,
+            partitionKey: 'k-a',
+            sequenceNumber: kpl.SequenceNumber,
+            subsequenceNumber: 0,
+          },
+        ],
+        [
+          'sub-1',
+          {
+            shardId: kpl.ShardId,
+            partitionKey: 'k-b',
+            sequenceNumber: kpl.SequenceNumber,
+            subsequenceNumber: 1,
+          },
+        ],
+      ]);
+    } finally {
+      await echoed.close();
+    }
   });
 });
