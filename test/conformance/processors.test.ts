@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createJqWebEngine } from '../../lib/adapters/jq-web-engine.ts';
 import { appendDelimiter } from '../../lib/core/processors/index.ts';
 import {
   ARRIVAL_MS,
@@ -153,5 +154,37 @@ describe('AppendDelimiterToRecord (spec §6)', () => {
     const chunks = appendDelimiter(processed.records.map((r) => r.data));
     expect(text(Buffer.concat(chunks))).toBe('{"a":1}\n{"a":2}\n');
     expect((await run([deaggregation('JSON')], ['{}'])).appendDelimiter).toBe(false);
+  });
+});
+
+describe('MetadataExtraction (spec §6; jq semantics in jq-metadata-extraction.test.ts)', () => {
+  it('gives partitionKeyFromQuery keys after the Lambda; a record without a key fails without lambdaARN', async () => {
+    const processed = await processWith(
+      invoker,
+      streamWith([
+        {
+          Type: 'MetadataExtraction',
+          Parameters: [
+            param('MetadataExtractionQuery', '{customer: .customer, year: .ts | strftime("%Y")}'),
+            param('JsonParsingEngine', 'JQ-1.6'),
+          ],
+        },
+        deaggregation('JSON'),
+      ]),
+      [runOf(['{"customer":"c1","ts":1767225000}{"ts":1}'])],
+      { jqEngine: createJqWebEngine() },
+    );
+    expect(delivered(processed)).toEqual(['{"customer":"c1","ts":1767225000}']);
+    expect(processed.partitionKeys).toEqual([{ partitionKeyFromQuery: { customer: 'c1', year: '2025' } }]);
+    expect(errorLines(processed)).toEqual({
+      'processing-failed': [
+        processingFailedLine({
+          rawData: '{"ts":1}',
+          errorCode: 'DynamicPartitioning.MetadataExtractionFailed',
+          errorMessage: "Partition key 'customer' has no value in the record (the query gave null).",
+          attemptsMade: 1,
+        }),
+      ],
+    });
   });
 });

@@ -2,7 +2,11 @@ import { join } from 'node:path';
 import { createLocalLambdaInvoker, type LocalFunction } from '../../lib/adapters/local/lambda-invoker.ts';
 import { resolveCreateInput, toResolvedStream } from '../../lib/core/config/index.ts';
 import type { ResolvedStream } from '../../lib/core/config/resolved.ts';
-import { type ProcessedBatch, processBatch } from '../../lib/core/delivery/processing.ts';
+import {
+  type ProcessedBatch,
+  type ProcessingPorts,
+  processBatch,
+} from '../../lib/core/delivery/processing.ts';
 import { type KinesisRecordMetadata, packRecords, type RecordRun } from '../../lib/core/records.ts';
 import { fakeIds } from '../core/s3/fake-ids.ts';
 import { FakeClock } from '../support/fake-clock.ts';
@@ -73,7 +77,7 @@ export async function processWith(
   invoker: ReturnType<typeof localInvoker>,
   stream: ResolvedStream,
   batch: RecordRun[],
-  extra: { sourceKinesisStreamArn?: string } = {},
+  extra: Partial<Pick<ProcessingPorts, 'sourceKinesisStreamArn' | 'jqEngine'>> = {},
 ): Promise<Processed> {
   const sleeps: number[] = [];
   const processed = await processBatch(batch, stream, {
