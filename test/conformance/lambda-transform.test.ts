@@ -32,6 +32,7 @@ const invoker = localInvoker({
   hangs: { handler: './hangs.mjs#handler', timeoutSeconds: 0.3 },
   big: { handler: './big-output.mjs#handler' },
   hog: { handler: './misbehaving.mjs#hogs', memorySizeMb: 64 },
+  noExport: { handler: './conformance.mjs#doesNotExist' },
 });
 afterAll(() => invoker.close());
 
@@ -123,6 +124,12 @@ describe('Lambda transform failure semantics (spec §5.3)', () => {
   it.each([
     ['a function error', 'throws', 2, FUNCTION_ERROR],
     ['a function that runs past its timeout (stopped, then handled the same way)', 'hangs', 1, TIMEOUT],
+    [
+      'a handler module without the configured export (Runtime.HandlerNotFound)',
+      'noExport',
+      1,
+      FUNCTION_ERROR,
+    ],
   ])(
     '%s: %s is retried, then every record is Lambda.FunctionError',
     async (_row, name, retries, errorMessage) => {
