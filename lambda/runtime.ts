@@ -30,7 +30,7 @@ export const queue = new SqsFlushQueue(new SQSClient({}), env[ENV.flushQueueUrl]
 export const store = new S3ObjectStore({ region: context.region });
 
 let resolved: ResolvedStream | undefined;
-/** Resolved on first use: a stream whose destination writer is not wired yet can still ingest and stage. */
+/** Resolved on first use: a configuration the core rejects fails delivery only; records still stage. */
 export function stream(): ResolvedStream {
   resolved ??= resolveStreamConfig(required(env, ENV.streamConfig), { ...context, nowMs: Date.now() });
   return resolved;

@@ -19,7 +19,7 @@ export interface BufferDeps {
   metrics: Telemetry;
   nowMs(): number;
   ids: IdSource;
-  /** Direct mode: the destination. Resolved lazily so a stream whose writer is not wired yet still stages. */
+  /** Direct mode: the destination. Resolved lazily: a configuration the core rejects fails delivery, not staging. */
   stream(): ResolvedStream;
   /** Direct mode: Glue, the transform invoker and the region/account, for the stream's config. */
   adapters(): DeliveryAdapters;
