@@ -56,7 +56,7 @@ export async function convertBatch(
   if (!table) {
     throw new SluiceError(
       'GlueTableNotFound',
-      `Data format conversion of stream ${stream.name} needs the table ${database}.${tableName}; add it to "glueTables" in the config file (its Columns as Glue's StorageDescriptor has them).`,
+      `Data format conversion of stream ${stream.name} needs the Glue table ${database}.${tableName}, which was not found: locally, add it to "glueTables" in the config file (its Columns as Glue's StorageDescriptor has them); on AWS, create it in the Glue Data Catalog the stream's SchemaConfiguration names.`,
     );
   }
   let schema = schemas.get(table);
