@@ -31,13 +31,25 @@ export interface SluiceConfig {
    * Transform Lambdas: a function name or ARN → `"<module path>#<export>"`, the module's path relative to the
    * config file (JS, or TypeScript through tsx).
    */
-  lambdaFunctions: Record<string, string>;
+  lambdaFunctions: Record<string, LambdaFunctionSetting>;
   /**
    * Active partitions a stream with dynamic partitioning may hold (spec §6: 500 by default; AWS raises it up to
    * 5,000 on request).
    */
   activePartitionLimit: number;
 }
+
+/**
+ * A transform function: `"<module path>#<export>"`, or that as `handler` with the function's own timeout (capped
+ * at Firehose's 5 minutes, spec §5.3) and memory (the worker's heap).
+ */
+export type LambdaFunctionSetting =
+  | string
+  | { handler: string; timeoutSeconds?: number; memorySizeMb?: number };
+
+/** The handler reference of a `lambdaFunctions` entry. */
+export const handlerOf = (setting: LambdaFunctionSetting): string =>
+  typeof setting === 'string' ? setting : setting.handler;
 
 export interface S3Settings {
   endpoint?: string;
@@ -92,9 +104,11 @@ export async function loadConfigFile(path: string): Promise<SluiceConfig> {
   }
   const config = parseConfig(json, path);
   // Handler modules are named relative to the config file, wherever `sluice start` runs.
-  for (const [name, handler] of Object.entries(config.lambdaFunctions)) {
+  for (const [name, setting] of Object.entries(config.lambdaFunctions)) {
+    const handler = handlerOf(setting);
     const at = handler.lastIndexOf('#');
-    config.lambdaFunctions[name] = `${resolve(dirname(path), handler.slice(0, at))}${handler.slice(at)}`;
+    const resolved = `${resolve(dirname(path), handler.slice(0, at))}${handler.slice(at)}`;
+    config.lambdaFunctions[name] = typeof setting === 'string' ? resolved : { ...setting, handler: resolved };
   }
   return config;
 }
@@ -200,10 +214,41 @@ function checkGlueTables(tables: unknown): string[] {
   return problems;
 }
 
+const HANDLER = /^.+#[A-Za-z_$][\w$]*$/;
+/** Lambda's own bounds for a function's timeout (seconds) and memory (MB). */
+const FUNCTION_TIMEOUT_SECONDS = { min: 1, max: 900 };
+const FUNCTION_MEMORY_MB = { min: 128, max: 10_240 };
+
 function checkLambdaFunctions(functions: unknown): string[] {
   if (!isObject(functions))
     return ['"lambdaFunctions" must be an object of "<name or ARN>": "<module>#<export>"'];
-  return Object.entries(functions)
-    .filter(([, handler]) => typeof handler !== 'string' || !/^.+#[A-Za-z_$][\w$]*$/.test(handler))
-    .map(([name]) => `"lambdaFunctions"."${name}" must be "<module path>#<exported function>"`);
+  const problems: string[] = [];
+  for (const [name, setting] of Object.entries(functions)) {
+    const at = `"lambdaFunctions"."${name}"`;
+    const shape = `${at} must be "<module path>#<exported function>" or an object with that as "handler" and optional "timeoutSeconds" and "memorySizeMb"`;
+    if (typeof setting === 'string') {
+      if (!HANDLER.test(setting)) problems.push(shape);
+      continue;
+    }
+    if (!isObject(setting) || typeof setting.handler !== 'string' || !HANDLER.test(setting.handler)) {
+      problems.push(shape);
+      continue;
+    }
+    for (const key of Object.keys(setting)) {
+      if (!['handler', 'timeoutSeconds', 'memorySizeMb'].includes(key))
+        problems.push(`${at}: unknown setting "${key}"`);
+    }
+    problems.push(
+      ...checkInteger(setting.timeoutSeconds, `${at}.timeoutSeconds`, FUNCTION_TIMEOUT_SECONDS),
+      ...checkInteger(setting.memorySizeMb, `${at}.memorySizeMb`, FUNCTION_MEMORY_MB),
+    );
+  }
+  return problems;
+}
+
+function checkInteger(value: unknown, where: string, bounds: { min: number; max: number }): string[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < bounds.min || value > bounds.max)
+    return [`${where} must be an integer from ${bounds.min} to ${bounds.max}`];
+  return [];
 }

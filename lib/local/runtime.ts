@@ -82,7 +82,10 @@ export class LocalRuntime {
     this.destinations = new LocalDestinationAdapters(this.store);
     this.transformInvoker = createLocalLambdaInvoker({
       functions: Object.fromEntries(
-        Object.entries(options.config.lambdaFunctions).map(([name, handler]) => [name, { handler }]),
+        Object.entries(options.config.lambdaFunctions).map(([name, setting]) => [
+          name,
+          typeof setting === 'string' ? { handler: setting } : setting,
+        ]),
       ),
       baseDir: process.cwd(),
     });

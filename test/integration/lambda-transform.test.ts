@@ -51,6 +51,8 @@ describe('processors in the local runtime (spec §5, §6)', () => {
         big: join(TRANSFORMS, 'big-output.mjs#handler'),
         hog: join(TRANSFORMS, 'misbehaving.mjs#hogs'),
         exits: join(TRANSFORMS, 'misbehaving.mjs#exits'),
+        // The function's own timeout, as a deployed Lambda has one (Firehose waits at most 5 minutes).
+        hangs: { handler: join(TRANSFORMS, 'hangs.mjs#handler'), timeoutSeconds: 1 },
       },
     });
   });
@@ -123,14 +125,13 @@ describe('processors in the local runtime (spec §5, §6)', () => {
     ]);
   });
 
-  it('hostile transforms (garbage, 7 MB answer, memory hog, process.exit): every record under processing-failed, the server keeps serving', async () => {
-    // A function that hangs past its timeout is covered in test/conformance (the config file cannot set a
-    // function timeout below Firehose's 5 minutes yet).
+  it('hostile transforms (garbage, 7 MB answer, memory hog, process.exit, a hang past its timeout): every record under processing-failed, the server keeps serving', async () => {
     const cases = [
       ['garbage', 'Lambda.MissingRecordId', 1],
       ['big', 'Lambda.FunctionError', 2],
       ['hog', 'Lambda.FunctionError', 2],
       ['exits', 'Lambda.FunctionError', 2],
+      ['hangs', 'Lambda.FunctionError', 2],
     ] as const;
     const records = ['r1', 'r2', 'r3'];
     for (const [name] of cases) {
