@@ -34,41 +34,75 @@ export async function convertToParquet(
   conversion: ResolvedDataFormatConversion,
 ): Promise<ConversionResult> {
   const writer = new ParquetFileWriter(schema, conversion.serializer);
-  const shredder = new JsonShredder(schema, writer.columns, conversion.deserializer);
-  const failures: ConversionFailure[] = [];
-  let recordIndex = 0;
-  let rows = 0;
-  let convertedRecords = 0;
-  let convertedBytes = 0;
-  let bytesSinceYield = 0;
-  let sinceCheck = 0;
+  const progress = new RecordShredding(
+    new JsonShredder(schema, writer.columns, conversion.deserializer),
+    writer,
+  );
   for (const run of records) {
-    const { data, ends } = run;
-    let start = 0;
-    for (let i = 0; i < ends.length; i++, recordIndex++) {
-      const end = ends[i]!;
-      try {
-        const added = shredder.record(data, start, end);
-        writer.addRows(added);
-        rows += added;
-        convertedRecords++;
-        convertedBytes += end - start;
-      } catch (error) {
-        if (!(error instanceof RecordFailure)) throw error;
-        failures.push({ recordIndex, errorCode: error.errorCode, errorMessage: error.message });
-      }
-      bytesSinceYield += end - start;
-      start = end;
-      if (++sinceCheck >= CHECK_EVERY_RECORDS) {
-        sinceCheck = 0;
+    let next = 0;
+    while (next < run.ends.length) {
+      next = progress.shred(run, next);
+      if (progress.sinceCheck >= CHECK_EVERY_RECORDS) {
+        progress.sinceCheck = 0;
         if (writer.rowGroupFull()) await writer.closeRowGroup();
       }
-      if (bytesSinceYield >= YIELD_EVERY_BYTES) {
-        bytesSinceYield = 0;
+      if (progress.bytesSinceYield >= YIELD_EVERY_BYTES) {
+        progress.bytesSinceYield = 0;
         await yieldToEventLoop();
       }
     }
   }
+  const { rows, convertedRecords, convertedBytes, failures } = progress;
   const body = rows === 0 ? [] : await writer.finish();
   return { body, rows, convertedRecords, convertedBytes, failures };
+}
+
+/**
+ * The record loop, kept synchronous and apart from the async steps above: the first conversion that fills a row
+ * group or yields then adds no new path to an optimised loop, which would make V8 deoptimise and recompile it.
+ */
+class RecordShredding {
+  rows = 0;
+  convertedRecords = 0;
+  convertedBytes = 0;
+  readonly failures: ConversionFailure[] = [];
+  /** Records shredded since the row-group cap was last checked. */
+  sinceCheck = 0;
+  bytesSinceYield = 0;
+  private recordIndex = 0;
+
+  constructor(
+    private readonly shredder: JsonShredder,
+    private readonly writer: ParquetFileWriter,
+  ) {}
+
+  /** Shreds the run's records from `from` until a row-group check or a yield is due; returns the next record. */
+  shred(run: RecordBytes, from: number): number {
+    const { data, ends } = run;
+    let start = from === 0 ? 0 : ends[from - 1]!;
+    let i = from;
+    while (i < ends.length) {
+      const end = ends[i]!;
+      try {
+        const added = this.shredder.record(data, start, end);
+        this.writer.addRows(added);
+        this.rows += added;
+        this.convertedRecords++;
+        this.convertedBytes += end - start;
+      } catch (error) {
+        if (!(error instanceof RecordFailure)) throw error;
+        this.failures.push({
+          recordIndex: this.recordIndex,
+          errorCode: error.errorCode,
+          errorMessage: error.message,
+        });
+      }
+      this.recordIndex++;
+      this.bytesSinceYield += end - start;
+      start = end;
+      i++;
+      if (++this.sinceCheck >= CHECK_EVERY_RECORDS || this.bytesSinceYield >= YIELD_EVERY_BYTES) break;
+    }
+    return i;
+  }
 }

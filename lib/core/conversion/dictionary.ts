@@ -15,72 +15,111 @@ export interface Dictionary {
  * compared bit for bit) or bytes. Gives up (undefined) once the PLAIN dictionary would exceed `maxBytes`, as
  * parquet-mr falls back to PLAIN when its dictionary page outgrows the page size. Booleans and fixed-length
  * decimals are never dictionary-encoded.
+ *
+ * One builder per value layout rather than one loop branching on it: each stays monomorphic, so V8 optimises it
+ * once, on the first row group, and a new column type later does not deoptimise the others (a recompile costs
+ * tens of milliseconds on the core doing the conversion).
  */
 export function buildDictionary(column: ColumnData, maxBytes: number): Dictionary | undefined {
-  const physical = column.leaf.physical;
   const n = column.valueCount;
-  if (n === 0 || physical === Physical.BOOLEAN || physical === Physical.FIXED_LEN_BYTE_ARRAY)
-    return undefined;
-  const indices = new Int32Array(n);
-  let capacity = 1024;
-  let slots: Int32Array = new Int32Array(capacity);
-  let hashes: Int32Array = new Int32Array(512);
-  let firstValue: Int32Array = new Int32Array(512);
-  let size = 0;
-  let plainBytes = 0;
+  if (n === 0) return undefined;
+  switch (column.leaf.physical) {
+    case Physical.BYTE_ARRAY:
+      return byteArrayDictionary(column.bytes, column.ends, n, maxBytes);
+    case Physical.INT32:
+      return wordDictionary(column.words, n, maxBytes);
+    case Physical.FLOAT:
+      return wordDictionary(new Int32Array(column.floats32.buffer, 0, n), n, maxBytes);
+    case Physical.INT64:
+      return wordPairDictionary(column.words, n, maxBytes);
+    case Physical.DOUBLE:
+      return wordPairDictionary(new Int32Array(column.floats64.buffer, 0, 2 * n), n, maxBytes);
+    default:
+      return undefined;
+  }
+}
 
-  const words =
-    physical === Physical.FLOAT
-      ? new Int32Array(column.floats32.buffer, 0, n)
-      : physical === Physical.DOUBLE
-        ? new Int32Array(column.floats64.buffer, 0, 2 * n)
-        : column.words;
-  const wide = physical === Physical.INT64 || physical === Physical.DOUBLE;
-  const byteArray = physical === Physical.BYTE_ARRAY;
-  const bytes = column.bytes;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const ends = column.ends;
+/**
+ * The open-addressing table shared by the builders: `slots` hold entry + 1 (0 is empty), `hashes` each entry's
+ * hash for cheap mismatches and rehashing, `firstValue` the value each entry stands for.
+ */
+class EntryTable {
+  slots = new Int32Array(1024);
+  hashes = new Int32Array(512);
+  firstValue = new Int32Array(512);
+  size = 0;
 
-  for (let v = 0; v < n; v++) {
-    let h: number;
-    let start = 0;
-    let end = 0;
-    if (byteArray) {
-      start = v === 0 ? 0 : ends[v - 1]!;
-      end = ends[v]!;
-      h = end - start;
-      let i = start;
-      // Four bytes per multiply: the bytes are already in cache, the multiplies are the cost.
-      for (; i + 4 <= end; i += 4) {
-        h = Math.imul(h ^ view.getInt32(i, true), 0x9e3779b1);
-        h ^= h >>> 13;
-      }
-      for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    } else if (wide) {
-      h = Math.imul(words[2 * v]!, 0x9e3779b1) ^ Math.imul(words[2 * v + 1]! ^ 0x5bd1e995, 0x85ebca77);
-    } else h = Math.imul(words[v]!, 0x9e3779b1);
-    h ^= h >>> 15;
+  /** Adds value v with hash h as a new entry at the empty `slot` found by the caller's probe. */
+  add(slot: number, h: number, v: number): number {
+    const entry = this.size++;
+    if (entry === this.firstValue.length) {
+      this.firstValue = grow(this.firstValue);
+      this.hashes = grow(this.hashes);
+    }
+    this.firstValue[entry] = v;
+    this.hashes[entry] = h;
+    this.slots[slot] = entry + 1;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    return entry;
+  }
+
+  private rehash(): void {
+    const capacity = this.slots.length * 2;
     const mask = capacity - 1;
+    const slots = new Int32Array(capacity);
+    for (let k = 0; k < this.size; k++) {
+      let s = this.hashes[k]! & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = k + 1;
+    }
+    this.slots = slots;
+  }
+
+  result(indices: Int32Array, plainBytes: number): Dictionary {
+    return { size: this.size, firstValue: this.firstValue.subarray(0, this.size), indices, plainBytes };
+  }
+}
+
+/**
+ * Mostly distinct values (ids, measurements) gain nothing from a dictionary; give up early rather than hashing the
+ * whole chunk, as parquet-mr judges its dictionary after the first page.
+ */
+const PROBE_VALUES = 16_384;
+const MAX_DISTINCT_SHARE = 0.5;
+
+function byteArrayDictionary(
+  bytes: Uint8Array,
+  ends: Int32Array,
+  n: number,
+  maxBytes: number,
+): Dictionary | undefined {
+  const table = new EntryTable();
+  const indices = new Int32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let plainBytes = 0;
+  let start = 0;
+  for (let v = 0; v < n; v++) {
+    const end = ends[v]!;
+    let h = end - start;
+    let i = start;
+    // Four bytes per multiply: the bytes are already in cache, the multiplies are the cost.
+    for (; i + 4 <= end; i += 4) {
+      h = Math.imul(h ^ view.getInt32(i, true), 0x9e3779b1);
+      h ^= h >>> 13;
+    }
+    for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    h ^= h >>> 15;
+    const slots = table.slots;
+    const mask = slots.length - 1;
     let slot = h & mask;
     let entry = -1;
     for (;;) {
       const s = slots[slot]!;
       if (s === 0) break;
-      if (hashes[s - 1] === h) {
-        const first = firstValue[s - 1]!;
-        let same: boolean;
-        if (byteArray) {
-          const fs = first === 0 ? 0 : ends[first - 1]!;
-          const fe = ends[first]!;
-          const length = end - start;
-          same = fe - fs === length;
-          let i = 0;
-          for (; same && i + 4 <= length; i += 4) same = view.getInt32(fs + i) === view.getInt32(start + i);
-          for (; same && i < length; i++) same = bytes[fs + i] === bytes[start + i];
-        } else if (wide)
-          same = words[2 * first] === words[2 * v] && words[2 * first + 1] === words[2 * v + 1];
-        else same = words[first] === words[v];
-        if (same) {
+      if (table.hashes[s - 1] === h) {
+        const first = table.firstValue[s - 1]!;
+        const fs = first === 0 ? 0 : ends[first - 1]!;
+        if (ends[first]! - fs === end - start && sameBytes(bytes, view, fs, start, end - start)) {
           entry = s - 1;
           break;
         }
@@ -88,36 +127,93 @@ export function buildDictionary(column: ColumnData, maxBytes: number): Dictionar
       slot = (slot + 1) & mask;
     }
     if (entry < 0) {
-      entry = size++;
-      plainBytes += byteArray ? 4 + end - start : column.valueWidth;
+      plainBytes += 4 + end - start;
       if (plainBytes > maxBytes) return undefined;
-      if (size > firstValue.length) {
-        firstValue = grow(firstValue);
-        hashes = grow(hashes);
-      }
-      firstValue[entry] = v;
-      hashes[entry] = h;
-      slots[slot] = size;
-      if (size * 2 > capacity) {
-        capacity *= 2;
-        slots = new Int32Array(capacity);
-        for (let k = 0; k < size; k++) {
-          let s = hashes[k]! & (capacity - 1);
-          while (slots[s] !== 0) s = (s + 1) & (capacity - 1);
-          slots[s] = k + 1;
-        }
-      }
+      entry = table.add(slot, h, v);
     }
     indices[v] = entry;
-    // Mostly distinct values (ids, measurements) gain nothing from a dictionary; give up early rather than
-    // hashing the whole chunk, as parquet-mr judges its dictionary after the first page.
-    if (v === PROBE_VALUES && size > PROBE_VALUES * MAX_DISTINCT_SHARE) return undefined;
+    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) return undefined;
+    start = end;
   }
-  return { size, firstValue: firstValue.subarray(0, size), indices, plainBytes };
+  return table.result(indices, plainBytes);
 }
 
-const PROBE_VALUES = 16_384;
-const MAX_DISTINCT_SHARE = 0.5;
+function sameBytes(bytes: Uint8Array, view: DataView, a: number, b: number, length: number): boolean {
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (view.getInt32(a + i, true) !== view.getInt32(b + i, true)) return false;
+  for (; i < length; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
+}
+
+/** INT32 values, and FLOATs by their bits. */
+function wordDictionary(words: Int32Array, n: number, maxBytes: number): Dictionary | undefined {
+  const table = new EntryTable();
+  const indices = new Int32Array(n);
+  let plainBytes = 0;
+  for (let v = 0; v < n; v++) {
+    const word = words[v]!;
+    let h = Math.imul(word, 0x9e3779b1);
+    h ^= h >>> 15;
+    const slots = table.slots;
+    const mask = slots.length - 1;
+    let slot = h & mask;
+    let entry = -1;
+    for (;;) {
+      const s = slots[slot]!;
+      if (s === 0) break;
+      if (table.hashes[s - 1] === h && words[table.firstValue[s - 1]!] === word) {
+        entry = s - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (entry < 0) {
+      plainBytes += 4;
+      if (plainBytes > maxBytes) return undefined;
+      entry = table.add(slot, h, v);
+    }
+    indices[v] = entry;
+    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) return undefined;
+  }
+  return table.result(indices, plainBytes);
+}
+
+/** INT64 values as (low, high) word pairs, and DOUBLEs by their bits. */
+function wordPairDictionary(words: Int32Array, n: number, maxBytes: number): Dictionary | undefined {
+  const table = new EntryTable();
+  const indices = new Int32Array(n);
+  let plainBytes = 0;
+  for (let v = 0; v < n; v++) {
+    const low = words[2 * v]!;
+    const high = words[2 * v + 1]!;
+    let h = Math.imul(low, 0x9e3779b1) ^ Math.imul(high ^ 0x5bd1e995, 0x85ebca77);
+    h ^= h >>> 15;
+    const slots = table.slots;
+    const mask = slots.length - 1;
+    let slot = h & mask;
+    let entry = -1;
+    for (;;) {
+      const s = slots[slot]!;
+      if (s === 0) break;
+      if (table.hashes[s - 1] === h) {
+        const first = table.firstValue[s - 1]!;
+        if (words[2 * first] === low && words[2 * first + 1] === high) {
+          entry = s - 1;
+          break;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (entry < 0) {
+      plainBytes += 8;
+      if (plainBytes > maxBytes) return undefined;
+      entry = table.add(slot, h, v);
+    }
+    indices[v] = entry;
+    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) return undefined;
+  }
+  return table.result(indices, plainBytes);
+}
 
 function grow(array: Int32Array): Int32Array<ArrayBuffer> {
   const bigger = new Int32Array(array.length * 2);

@@ -16,56 +16,34 @@ const MAX_STATISTICS_BYTES = 256;
  * Min/max/null count of a column chunk, so engines can prune row groups. Orders follow the Parquet spec's
  * ColumnOrder TYPE_ORDER: signed for integers and decimals, IEEE for floats (NaN ignored, -0 as the minimum
  * and +0 as the maximum of zeros), unsigned bytewise for strings and binary. With a dictionary only its
- * distinct entries are visited.
+ * distinct entries are visited (`select` holds the value each entry stands for). One small function per physical
+ * type, so each is optimised once and stays so (see buildDictionary).
  */
 export function columnStatistics(column: ColumnData, dictionary: Dictionary | undefined): ColumnStatistics {
   const nullCount = column.levelCount - column.valueCount;
   const count = dictionary ? dictionary.size : column.valueCount;
   if (count === 0) return { nullCount };
-  const at = (k: number) => (dictionary ? dictionary.firstValue[k]! : k);
+  const select = dictionary?.firstValue;
   switch (column.leaf.physical) {
-    case Physical.BOOLEAN:
+    case Physical.BOOLEAN: {
+      const [min, max] = int32Bounds(column.words, select, count);
+      return { nullCount, min: Uint8Array.of(min), max: Uint8Array.of(max) };
+    }
     case Physical.INT32: {
-      const words = column.words;
-      let min = words[at(0)]!;
-      let max = min;
-      for (let k = 1; k < count; k++) {
-        const v = words[at(k)]!;
-        if (v < min) min = v;
-        else if (v > max) max = v;
-      }
-      if (column.leaf.physical === Physical.BOOLEAN)
-        return { nullCount, min: Uint8Array.of(min), max: Uint8Array.of(max) };
+      const [min, max] = int32Bounds(column.words, select, count);
       return { nullCount, min: int32Bytes(min), max: int32Bytes(max) };
     }
     case Physical.INT64: {
-      const words = column.words;
-      let minAt = at(0);
-      let maxAt = minAt;
-      for (let k = 1; k < count; k++) {
-        const v = at(k);
-        if (compareInt64(words, v, minAt) < 0) minAt = v;
-        else if (compareInt64(words, v, maxAt) > 0) maxAt = v;
-      }
-      return { nullCount, min: int64Bytes(words, minAt), max: int64Bytes(words, maxAt) };
+      const [minAt, maxAt] = int64Bounds(column.words, select, count);
+      return { nullCount, min: int64Bytes(column.words, minAt), max: int64Bytes(column.words, maxAt) };
     }
     case Physical.FLOAT:
     case Physical.DOUBLE: {
-      const floats = column.leaf.physical === Physical.FLOAT ? column.floats32 : column.floats64;
-      let min = Number.POSITIVE_INFINITY;
-      let max = Number.NEGATIVE_INFINITY;
-      let any = false;
-      for (let k = 0; k < count; k++) {
-        const v = floats[at(k)]!;
-        if (Number.isNaN(v)) continue;
-        any = true;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      if (!any) return { nullCount };
-      if (min === 0) min = -0;
-      if (max === 0) max = 0;
-      return column.leaf.physical === Physical.FLOAT
+      const float = column.leaf.physical === Physical.FLOAT;
+      const bounds = floatBounds(float ? column.floats32 : column.floats64, select, count);
+      if (!bounds) return { nullCount };
+      const [min, max] = bounds;
+      return float
         ? {
             nullCount,
             min: new Uint8Array(Float32Array.of(min).buffer),
@@ -78,19 +56,17 @@ export function columnStatistics(column: ColumnData, dictionary: Dictionary | un
           };
     }
     case Physical.BYTE_ARRAY: {
-      const bytes = column.bytes;
+      const [minAt, maxAt] = byteArrayBounds(column.bytes, column.ends, select, count);
       const ends = column.ends;
-      const span = (v: number) => [v === 0 ? 0 : ends[v - 1]!, ends[v]!] as const;
-      let [minStart, minEnd] = span(at(0));
-      let [maxStart, maxEnd] = [minStart, minEnd];
-      for (let k = 1; k < count; k++) {
-        const [s, e] = span(at(k));
-        if (compareBytes(bytes, s, e, minStart, minEnd) < 0) [minStart, minEnd] = [s, e];
-        else if (compareBytes(bytes, s, e, maxStart, maxEnd) > 0) [maxStart, maxEnd] = [s, e];
-      }
-      if (minEnd - minStart > MAX_STATISTICS_BYTES || maxEnd - maxStart > MAX_STATISTICS_BYTES)
+      const minStart = minAt === 0 ? 0 : ends[minAt - 1]!;
+      const maxStart = maxAt === 0 ? 0 : ends[maxAt - 1]!;
+      if (ends[minAt]! - minStart > MAX_STATISTICS_BYTES || ends[maxAt]! - maxStart > MAX_STATISTICS_BYTES)
         return { nullCount };
-      return { nullCount, min: bytes.slice(minStart, minEnd), max: bytes.slice(maxStart, maxEnd) };
+      return {
+        nullCount,
+        min: column.bytes.slice(minStart, ends[minAt]!),
+        max: column.bytes.slice(maxStart, ends[maxAt]!),
+      };
     }
     default: {
       // FIXED_LEN_BYTE_ARRAY decimals: big-endian two's complement, so the first byte compares signed.
@@ -109,6 +85,76 @@ export function columnStatistics(column: ColumnData, dictionary: Dictionary | un
       };
     }
   }
+}
+
+/** Smallest and largest of words[select[k]] (or words[k]) for k < count. */
+function int32Bounds(words: Int32Array, select: Int32Array | undefined, count: number): [number, number] {
+  let min = words[select ? select[0]! : 0]!;
+  let max = min;
+  for (let k = 1; k < count; k++) {
+    const v = words[select ? select[k]! : k]!;
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  return [min, max];
+}
+
+/** Values holding the smallest and largest INT64. */
+function int64Bounds(words: Int32Array, select: Int32Array | undefined, count: number): [number, number] {
+  let minAt = select ? select[0]! : 0;
+  let maxAt = minAt;
+  for (let k = 1; k < count; k++) {
+    const v = select ? select[k]! : k;
+    if (compareInt64(words, v, minAt) < 0) minAt = v;
+    else if (compareInt64(words, v, maxAt) > 0) maxAt = v;
+  }
+  return [minAt, maxAt];
+}
+
+/** Smallest and largest number, NaN left out; undefined when all are NaN. */
+function floatBounds(
+  floats: Float32Array | Float64Array,
+  select: Int32Array | undefined,
+  count: number,
+): [number, number] | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let any = false;
+  for (let k = 0; k < count; k++) {
+    const v = floats[select ? select[k]! : k]!;
+    if (Number.isNaN(v)) continue;
+    any = true;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!any) return undefined;
+  return [min === 0 ? -0 : min, max === 0 ? 0 : max];
+}
+
+/** Values holding the smallest and largest byte string (unsigned bytewise order). */
+function byteArrayBounds(
+  bytes: Uint8Array,
+  ends: Int32Array,
+  select: Int32Array | undefined,
+  count: number,
+): [number, number] {
+  let minAt = select ? select[0]! : 0;
+  let maxAt = minAt;
+  let minStart = minAt === 0 ? 0 : ends[minAt - 1]!;
+  let maxStart = minStart;
+  for (let k = 1; k < count; k++) {
+    const v = select ? select[k]! : k;
+    const s = v === 0 ? 0 : ends[v - 1]!;
+    const e = ends[v]!;
+    if (compareBytes(bytes, s, e, minStart, ends[minAt]!) < 0) {
+      minAt = v;
+      minStart = s;
+    } else if (compareBytes(bytes, s, e, maxStart, ends[maxAt]!) > 0) {
+      maxAt = v;
+      maxStart = s;
+    }
+  }
+  return [minAt, maxAt];
 }
 
 function int32Bytes(v: number): Uint8Array {
