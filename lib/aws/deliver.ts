@@ -92,6 +92,8 @@ export async function deliverFlush(
         ...(adapters.glueTables ? { glueTables: adapters.glueTables } : {}),
         processing: {
           ...(adapters.invoker ? { invoker: deadline.bound(adapters.invoker) } : {}),
+          // Invocation IDs from their own seed: the keys above must not depend on how many calls a run made.
+          ids: new SeededIds(`${options.flushId}:invocations`),
           clock: { nowMs: options.nowMs },
           jitter: adapters.jitter ?? Math.random,
           sleep: (ms) => deadline.sleep(ms),

@@ -48,8 +48,12 @@ export interface PlanPorts {
   /** For ARNs in error documents. */
   region?: string;
   accountId?: string;
-  /** The Lambda invoker and timers of the processors (spec §5, §6). */
-  processing?: Omit<ProcessingPorts, 'ids' | 'region'>;
+  /**
+   * The Lambda invoker and timers of the processors (spec §5, §6). `ids` (invocation IDs) defaults to the key ids;
+   * a runtime that renders keys again from a seed (the AWS flush) passes its own, so a re-run that makes a
+   * different number of invocations still renders the same keys.
+   */
+  processing?: Omit<ProcessingPorts, 'ids' | 'region'> & { ids?: IdSource };
 }
 
 export async function planS3Objects(
@@ -79,7 +83,7 @@ export async function planS3Objects(
     if (!ports.processing) throw new Error('Processors need processing ports.');
     const result = await processBatch(batch, stream, {
       ...ports.processing,
-      ids: ports.ids,
+      ids: ports.processing.ids ?? ports.ids,
       region: ports.region ?? 'us-east-1',
     });
     planned.push(...(await planErrorObjects(result.errorBodies, stream, keyContext, ports)));
