@@ -37,6 +37,11 @@ export interface SluiceConfig {
    * 5,000 on request).
    */
   activePartitionLimit: number;
+  /**
+   * HTTP basic auth for self-managed OpenSearch clusters (spec §9): a ClusterEndpoint → its user and password.
+   * Clusters not listed are reached without authentication.
+   */
+  openSearchBasicAuth: Record<string, { username: string; password: string }>;
 }
 
 /**
@@ -77,6 +82,7 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   glueTables: {},
   lambdaFunctions: {},
   activePartitionLimit: DEFAULT_ACTIVE_PARTITION_LIMIT,
+  openSearchBasicAuth: {},
 };
 
 const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG).concat('s3', 'kinesis', '$schema', 'description'));
@@ -152,7 +158,11 @@ export function parseConfig(json: unknown, source = 'config'): SluiceConfig {
     problems.push('"s3" must be an object');
   }
   if (config.kinesis !== undefined) problems.push(...checkKinesis(config.kinesis));
-  problems.push(...checkGlueTables(config.glueTables), ...checkLambdaFunctions(config.lambdaFunctions));
+  problems.push(
+    ...checkGlueTables(config.glueTables),
+    ...checkLambdaFunctions(config.lambdaFunctions),
+    ...checkOpenSearchBasicAuth(config.openSearchBasicAuth),
+  );
   if (problems.length > 0) throw new SluiceError('ConfigInvalid', `${source}: ${problems.join('; ')}`);
   return config;
 }
@@ -251,4 +261,26 @@ function checkInteger(value: unknown, where: string, bounds: { min: number; max:
   if (typeof value !== 'number' || !Number.isInteger(value) || value < bounds.min || value > bounds.max)
     return [`${where} must be an integer from ${bounds.min} to ${bounds.max}`];
   return [];
+}
+
+/** The password is never echoed: only the entry's endpoint is named. */
+function checkOpenSearchBasicAuth(clusters: unknown): string[] {
+  const shape = 'an object of "<ClusterEndpoint>": { "username", "password" }';
+  if (!isObject(clusters)) return [`"openSearchBasicAuth" must be ${shape}`];
+  const problems: string[] = [];
+  for (const [endpoint, auth] of Object.entries(clusters)) {
+    if (!/^https?:\/\/[^/\s]+/.test(endpoint))
+      problems.push(`"openSearchBasicAuth": "${endpoint.slice(0, 200)}" must be a cluster's http(s) URL`);
+    const ok =
+      isObject(auth) &&
+      typeof auth.username === 'string' &&
+      auth.username.length > 0 &&
+      typeof auth.password === 'string' &&
+      Object.keys(auth).every((key) => key === 'username' || key === 'password');
+    if (!ok)
+      problems.push(
+        `"openSearchBasicAuth"."${endpoint.slice(0, 200)}" must be { "username", "password" } (strings)`,
+      );
+  }
+  return problems;
 }

@@ -23,11 +23,16 @@ export class LocalDestinationAdapters {
   readonly http: HttpTransport = new NodeHttpTransport();
   private readonly bulkClients = new Map<string, BulkIndexClient>();
 
-  constructor(private readonly store: ObjectStore) {}
+  constructor(
+    private readonly store: ObjectStore,
+    /** Self-managed clusters' basic-auth credentials by endpoint (the config file's `openSearchBasicAuth`). */
+    private readonly basicAuth: Readonly<Record<string, { username: string; password: string }>> = {},
+  ) {}
 
   /**
-   * Locally a cluster is reached through its ClusterEndpoint (or CollectionEndpoint) without authentication; the
-   * SigV4 and basic-auth variants of the client serve the AWS runtime.
+   * Locally a cluster is reached through its ClusterEndpoint (or CollectionEndpoint), with HTTP basic auth when
+   * the config file lists the endpoint (a self-managed cluster, spec §9) and without authentication otherwise;
+   * the AWS runtime signs with SigV4.
    */
   bulkClient(settings: OpenSearchSettings): BulkIndexClient {
     const endpoint = settings.endpoint;
@@ -39,8 +44,10 @@ export class LocalDestinationAdapters {
     }
     let client = this.bulkClients.get(endpoint);
     if (!client) {
+      const credentials = this.basicAuth[endpoint] ?? this.basicAuth[endpoint.replace(/\/+$/, '')];
+      const auth = credentials ? { kind: 'basic' as const, ...credentials } : { kind: 'none' as const };
       const loading = import('../adapters/opensearch-bulk-client.ts').then(
-        ({ OpenSearchBulkClient }) => new OpenSearchBulkClient({ endpoint, auth: { kind: 'none' } }),
+        ({ OpenSearchBulkClient }) => new OpenSearchBulkClient({ endpoint, auth }),
       );
       client = { bulk: async (ndjson) => (await loading).bulk(ndjson) };
       this.bulkClients.set(endpoint, client);

@@ -79,7 +79,7 @@ export class LocalRuntime {
     this.clock = options.clock ?? new SystemClock();
     this.ids = options.ids ?? new RandomIds();
     this.store = options.store ?? new FsObjectStore(join(options.dataDir, 's3'));
-    this.destinations = new LocalDestinationAdapters(this.store);
+    this.destinations = new LocalDestinationAdapters(this.store, options.config.openSearchBasicAuth);
     this.transformInvoker = createLocalLambdaInvoker({
       functions: Object.fromEntries(
         Object.entries(options.config.lambdaFunctions).map(([name, setting]) => [

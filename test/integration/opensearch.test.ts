@@ -135,3 +135,39 @@ describe('OpenSearch destination (spec §9), end to end with the AWS SDK and a _
     });
   });
 });
+
+describe('OpenSearch destination: a self-managed cluster behind basic auth (spec §9)', () => {
+  const credentials = { username: 'firehose', password: 'pa:ss wörd' };
+  const cluster = new OpenSearchStandin({ basicAuth: credentials });
+  let endpoint: string;
+  let sluice: InProcessSluice;
+
+  beforeAll(async () => {
+    endpoint = await cluster.start();
+    sluice = await startSluice({ openSearchBasicAuth: { [endpoint]: credentials } });
+  });
+  afterAll(async () => {
+    await sluice?.close();
+    await cluster.stop();
+  });
+
+  it('indexes with the configured user and password, which never appear in Describe', async () => {
+    const client = firehoseClient(sluice.endpoint);
+    await client.send(
+      new CreateDeliveryStreamCommand(openSearchStream('to-secured', endpoint, { IndexName: 'secured' })),
+    );
+    await client.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'to-secured',
+        Records: ['{"a":1}', '{"a":2}'].map((r) => ({ Data: Buffer.from(r) })),
+      }),
+    );
+    expect((await sluice.runtime.flush('to-secured', 30_000)).complete).toBe(true);
+    const index = cluster.indexNames().find((name) => name.startsWith('secured-'))!;
+    expect(cluster.documents(index).size).toBe(2);
+    const described = await client.send(
+      new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'to-secured' }),
+    );
+    expect(JSON.stringify(described)).not.toContain(credentials.password);
+  });
+});

@@ -74,3 +74,24 @@ describe('config file: lambdaFunctions', () => {
     });
   });
 });
+
+describe('config file: openSearchBasicAuth', () => {
+  it('takes a user and password per cluster endpoint', () => {
+    const auth = { 'https://search.internal:9200': { username: 'firehose', password: 'secret' } };
+    expect(parseConfig({ openSearchBasicAuth: auth }).openSearchBasicAuth).toEqual(auth);
+  });
+
+  it('refuses malformed entries without echoing the password', () => {
+    const message = problemsOf({
+      openSearchBasicAuth: {
+        'search.internal': { username: 'u', password: 'hunter2' },
+        'https://a:9200': { username: 'u' },
+        'https://b:9200': { username: 'u', password: 'hunter2', token: 'x' },
+      },
+    });
+    expect(message).toContain('"openSearchBasicAuth": "search.internal" must be a cluster\'s http(s) URL');
+    expect(message).toContain('"openSearchBasicAuth"."https://a:9200" must be { "username", "password" }');
+    expect(message).toContain('"openSearchBasicAuth"."https://b:9200" must be { "username", "password" }');
+    expect(message).not.toContain('hunter2');
+  });
+});
