@@ -36,7 +36,11 @@ const NOOP_HANDLER = `export const handler = async (event) => ({
 `;
 
 function options() {
+  // `npx tsx bench/transform.ts -- --seconds 12` passes the `--` on; parseArgs would read every option after it
+  // as a positional.
+  const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
   const { values } = parseArgs({
+    args,
     options: {
       seconds: { type: 'string', default: '15' },
       rounds: { type: 'string', default: '3' },

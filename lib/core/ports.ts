@@ -146,11 +146,52 @@ export type TransformInvocationResult =
   | { kind: 'timeout'; message: string }
   /**
    * The function could not be invoked; `errorCode` is Firehose's `Lambda.*` name (§5.3: `Lambda.ResourceNotFound`,
-   * `Lambda.InvokeAccessDenied`, `Lambda.InvokeLimitExceeded`, …).
+   * `Lambda.InvokeAccessDenied`, `Lambda.RequestTooLarge`, `Lambda.InvokeLimitExceeded`, …).
    */
   | { kind: 'invoke-error'; errorCode: string; message: string };
+
+/** A transform event (spec §5.1) as values, for invokers that can hand it to the function without its JSON. */
+export interface TransformEvent {
+  readonly invocationId: string;
+  readonly deliveryStreamArn: string;
+  /** Only for a KinesisStreamAsSource stream. */
+  readonly sourceKinesisStreamArn?: string;
+  readonly region: string;
+  readonly records: readonly TransformEventRecord[];
+}
+
+/** One record of a TransformEvent. The function sees `data` base64-encoded, as in the event's JSON. */
+export interface TransformEventRecord {
+  readonly recordId: string;
+  readonly approximateArrivalTimestamp: number;
+  readonly data: Uint8Array;
+  /** Exactly the object the event's JSON carries (no undefined members); absent for Direct PUT records. */
+  readonly kinesisRecordMetadata?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * What `invokeEvent` resolves with: the outcomes of `invoke`, or the function's answer as a value.
+ * `answer` is what JSON.parse would make of the response body, and `payloadBytes` that body's exact size, so
+ * Lambda's 6 MB response limit applies as if the JSON had been written. One liberty: the `data` of an entry whose
+ * `result` is "Ok" may arrive as the bytes it decodes to (a Uint8Array), when the invoker has already checked that
+ * the string is standard padded base64; any other `data` stays as the function returned it.
+ */
+export type TransformEventResult =
+  | TransformInvocationResult
+  | { kind: 'answer'; answer: unknown; payloadBytes: number };
 
 /** Invokes transform functions; resolves with a value for every outcome and never rejects for the function's faults. */
 export interface TransformInvoker {
   invoke(functionArn: string, payload: Uint8Array, timeoutMs: number): Promise<TransformInvocationResult>;
+  /**
+   * Optional: the same call for an invoker that can skip JSON on the way in and out (the local worker threads,
+   * where writing and parsing the JSON cost several times what a no-op function does). The function sees exactly
+   * the event `invoke` would send; `payloadBytes` is the size of that event's JSON (Lambda's request limit).
+   */
+  invokeEvent?(
+    functionArn: string,
+    event: TransformEvent,
+    payloadBytes: number,
+    timeoutMs: number,
+  ): Promise<TransformEventResult>;
 }

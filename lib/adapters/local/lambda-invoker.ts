@@ -3,7 +3,14 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { TransformInvocationResult, TransformInvoker } from '../../core/ports.ts';
+import type {
+  TransformEvent,
+  TransformEventRecord,
+  TransformEventResult,
+  TransformInvocationResult,
+  TransformInvoker,
+} from '../../core/ports.ts';
+import { LAMBDA_PAYLOAD_LIMIT_BYTES } from '../../core/transform/index.ts';
 import { LAMBDA_WORKER_SOURCE } from './lambda-invoker-worker.ts';
 
 /** One local stand-in for a transform Lambda. */
@@ -38,7 +45,7 @@ export interface LocalLambdaInvoker extends TransformInvoker {
 interface Pending {
   /** The worker running the call: only its own exit may fail the call. */
   readonly worker: Worker;
-  resolve(result: TransformInvocationResult): void;
+  resolve(result: TransformEventResult): void;
 }
 
 /**
@@ -50,29 +57,103 @@ interface Pending {
  */
 export function createLocalLambdaInvoker(options: LocalLambdaInvokerOptions): LocalLambdaInvoker {
   const runners = new Map<string, FunctionRunner>();
+  const call = (
+    functionArn: string,
+    payloadBytes: number,
+    timeoutMs: number,
+    request: () => { message: WorkerRequest; transfer: ArrayBuffer[] },
+  ): Promise<TransformEventResult> => {
+    const found = lookup(options.functions, functionArn);
+    if (!found) {
+      return Promise.resolve({
+        kind: 'invoke-error',
+        errorCode: 'Lambda.ResourceNotFound',
+        message: `Function not found: ${functionArn}. Map it to a handler module in the lambdaFunctions setting.`,
+      });
+    }
+    if (payloadBytes > LAMBDA_PAYLOAD_LIMIT_BYTES) {
+      // What Lambda answers (RequestTooLargeException) before running anything.
+      return Promise.resolve({
+        kind: 'invoke-error',
+        errorCode: 'Lambda.RequestTooLarge',
+        message: `The request is ${payloadBytes} bytes; Lambda accepts at most ${LAMBDA_PAYLOAD_LIMIT_BYTES}.`,
+      });
+    }
+    let runner = runners.get(found.key);
+    if (!runner) {
+      runner = new FunctionRunner(found.name, functionArn, found.fn, options.baseDir);
+      runners.set(found.key, runner);
+    }
+    const ownMs = found.fn.timeoutSeconds === undefined ? timeoutMs : found.fn.timeoutSeconds * 1000;
+    return runner.invoke(request, Math.min(timeoutMs, ownMs));
+  };
   return {
     async invoke(functionArn, payload, timeoutMs) {
-      const found = lookup(options.functions, functionArn);
-      if (!found) {
-        return {
-          kind: 'invoke-error',
-          errorCode: 'Lambda.ResourceNotFound',
-          message: `Function not found: ${functionArn}. Map it to a handler module in the lambdaFunctions setting.`,
-        };
-      }
-      let runner = runners.get(found.key);
-      if (!runner) {
-        runner = new FunctionRunner(found.name, functionArn, found.fn, options.baseDir);
-        runners.set(found.key, runner);
-      }
-      const ownMs = found.fn.timeoutSeconds === undefined ? timeoutMs : found.fn.timeoutSeconds * 1000;
-      return runner.invoke(payload, Math.min(timeoutMs, ownMs));
+      const result = await call(functionArn, payload.byteLength, timeoutMs, () => ({
+        message: { payload },
+        transfer: [],
+      }));
+      // The worker answers a JSON event with JSON; only a packed event gets an answer as a value.
+      if (result.kind === 'answer') throw new Error('The worker answered a JSON event without JSON.');
+      return result;
+    },
+    invokeEvent(functionArn, event, payloadBytes, timeoutMs) {
+      return call(functionArn, payloadBytes, timeoutMs, () => packEvent(event));
     },
     async close() {
       await Promise.all([...runners.values()].map((runner) => runner.close()));
       runners.clear();
     },
   };
+}
+
+/**
+ * A TransformEvent as the worker takes it (lambda-invoker-worker.ts builds the event from it): the records' bytes
+ * in one transferred buffer with their end offsets, and the rest in parallel arrays, so that handing 1 MB of
+ * records to the worker is one copy, not a clone of a thousand objects.
+ */
+interface PackedEvent {
+  readonly head: Omit<TransformEvent, 'records'>;
+  readonly recordIds: string[];
+  readonly arrivals: Float64Array;
+  readonly ends: Uint32Array;
+  readonly bytes: ArrayBuffer;
+  /** Present when records carry Kinesis metadata. */
+  readonly metadata?: Array<TransformEventRecord['kinesisRecordMetadata']>;
+}
+
+type WorkerRequest = { payload: Uint8Array } | { event: PackedEvent };
+
+function packEvent({ records, ...head }: TransformEvent): {
+  message: WorkerRequest;
+  transfer: ArrayBuffer[];
+} {
+  let total = 0;
+  for (const record of records) total += record.data.byteLength;
+  // A buffer of its own (not a slice of Node's pool), so it can be transferred.
+  const bytes = Buffer.allocUnsafeSlow(total);
+  const recordIds = new Array<string>(records.length);
+  const arrivals = new Float64Array(records.length);
+  const ends = new Uint32Array(records.length);
+  const hasMetadata = records.some((record) => record.kinesisRecordMetadata !== undefined);
+  const metadata = hasMetadata ? records.map((record) => record.kinesisRecordMetadata) : undefined;
+  let offset = 0;
+  records.forEach((record, i) => {
+    bytes.set(record.data, offset);
+    offset += record.data.byteLength;
+    recordIds[i] = record.recordId;
+    arrivals[i] = record.approximateArrivalTimestamp;
+    ends[i] = offset;
+  });
+  const event: PackedEvent = {
+    head,
+    recordIds,
+    arrivals,
+    ends,
+    bytes: bytes.buffer,
+    ...(metadata ? { metadata } : {}),
+  };
+  return { message: { event }, transfer: [bytes.buffer, arrivals.buffer, ends.buffer] };
 }
 
 /** `name`, or the name and qualifier of a Lambda ARN (partial ARNs `123456789012:function:name` too). */
@@ -120,8 +201,11 @@ class FunctionRunner {
   }
 
   /** Calls run one at a time, as in one Lambda execution environment. */
-  invoke(payload: Uint8Array, timeoutMs: number): Promise<TransformInvocationResult> {
-    const run = this.queue.then(() => this.run(payload, timeoutMs));
+  invoke(
+    request: () => { message: WorkerRequest; transfer: ArrayBuffer[] },
+    timeoutMs: number,
+  ): Promise<TransformEventResult> {
+    const run = this.queue.then(() => this.run(request(), timeoutMs));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -137,10 +221,13 @@ class FunctionRunner {
     if (worker) await worker.terminate();
   }
 
-  private run(payload: Uint8Array, timeoutMs: number): Promise<TransformInvocationResult> {
+  private run(
+    request: { message: WorkerRequest; transfer: ArrayBuffer[] },
+    timeoutMs: number,
+  ): Promise<TransformEventResult> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
-    return new Promise<TransformInvocationResult>((resolvePromise) => {
+    return new Promise<TransformEventResult>((resolvePromise) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         this.replace(worker);
@@ -156,7 +243,7 @@ class FunctionRunner {
           resolvePromise(result);
         },
       });
-      worker.postMessage({ id, payload, deadlineMs: Date.now() + timeoutMs });
+      worker.postMessage({ id, deadlineMs: Date.now() + timeoutMs, ...request.message }, request.transfer);
     });
   }
 
@@ -182,13 +269,15 @@ class FunctionRunner {
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.pending.delete(message.id);
-      if (message.ok) pending.resolve({ kind: 'response', payload: message.payload });
-      else
+      if (!message.ok)
         pending.resolve({
           kind: 'function-error',
           errorType: message.error.errorType,
           message: message.error.errorMessage,
         });
+      else if ('answer' in message)
+        pending.resolve({ kind: 'answer', answer: message.answer, payloadBytes: message.payloadBytes });
+      else pending.resolve({ kind: 'response', payload: message.payload });
     });
     worker.on('error', (error: Error & { code?: string }) => {
       const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -229,6 +318,7 @@ class FunctionRunner {
 
 type WorkerMessage =
   | { id: number; ok: true; payload: Uint8Array }
+  | { id: number; ok: true; answer: unknown; payloadBytes: number }
   | { id: number; ok: false; error: { errorType: string; errorMessage: string } };
 
 let tsxApi: string | null | undefined;

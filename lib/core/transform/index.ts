@@ -12,4 +12,9 @@ export {
   MAX_FUNCTION_TIMEOUT_MS,
   runLambdaTransform,
 } from './lambda-transform.ts';
-export { type ResponseVerdict, readTransformResponse, TRANSFORM_ERRORS } from './transform-response.ts';
+export {
+  type ResponseVerdict,
+  readTransformAnswer,
+  readTransformResponse,
+  TRANSFORM_ERRORS,
+} from './transform-response.ts';

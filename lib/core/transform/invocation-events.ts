@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { IdSource } from '../ports.ts';
+import type { IdSource, TransformEvent, TransformEventRecord } from '../ports.ts';
 import type { ProcessorRecord } from '../processors/processor-record.ts';
 
 /**
@@ -20,12 +20,15 @@ export interface InvocationEventSettings {
   readonly payloadLimitBytes?: number;
 }
 
-/** One call of the transform function: the records it carries and the event as sent. */
+/** One call of the transform function: the records it carries and the event (spec §5.1). */
 export interface TransformInvocation {
   readonly invocationId: string;
   /** In event order; `recordId`s are unique within the invocation. */
   readonly records: readonly ProcessorRecord[];
-  /** The event (spec §5.1), UTF-8 JSON. */
+  readonly event: TransformEvent;
+  /** The size of the event's JSON, counted without writing it. */
+  readonly payloadBytes: number;
+  /** The event's UTF-8 JSON, written on first use: invokers with `invokeEvent` never need it. */
   readonly payload: Uint8Array;
 }
 
@@ -42,54 +45,109 @@ export function buildInvocations(
 ): TransformInvocation[] {
   const limit = settings.payloadLimitBytes ?? LAMBDA_PAYLOAD_LIMIT_BYTES;
   const bufferBytes = Math.round(settings.bufferSizeInMBs * MIB);
+  // UUIDs are always 36 characters, so the head's size is known before the invocation's id is drawn.
+  const headBytes = Buffer.byteLength(eventHead(settings, '0'.repeat(36))) + EVENT_TAIL.byteLength;
   const invocations: TransformInvocation[] = [];
   let current: ProcessorRecord[] = [];
-  // The event is assembled from bytes, not one big string: measured twice as fast for 1 MB events.
-  let chunks: Uint8Array[] = [];
+  let entries: TransformEventRecord[] = [];
   let dataBytes = 0;
-  let eventBytes = 0;
-  // Sized with a stand-in id: UUIDs are always 36 characters. The real id is drawn when the event is built.
-  const headBytes = Buffer.byteLength(eventHead(settings, '0'.repeat(36)));
+  let eventBytes = headBytes;
 
   const flush = () => {
     if (current.length === 0) return;
-    const invocationId = ids.uuid();
-    chunks[0] = Buffer.from(eventHead(settings, invocationId), 'utf8');
-    chunks.push(EVENT_TAIL);
-    invocations.push({ invocationId, records: current, payload: Buffer.concat(chunks) });
+    invocations.push(invocation(settings, ids.uuid(), current, entries, eventBytes));
     current = [];
-    chunks = [];
+    entries = [];
     dataBytes = 0;
-    eventBytes = 0;
+    eventBytes = headBytes;
   };
 
   for (const record of records) {
-    const entry = recordEntry(record);
+    const entry = eventRecord(record);
+    const entryBytes = eventRecordBytes(entry);
     if (current.length > 0) {
-      const withEntry = headBytes + eventBytes + 1 + entry.byteLength + EVENT_TAIL.byteLength;
+      const withEntry = eventBytes + 1 + entryBytes;
       if (dataBytes + record.data.byteLength > bufferBytes || withEntry > limit) flush();
     }
-    if (current.length === 0) {
-      chunks.push(EMPTY); // the head, once the invocation's id is known
-    } else {
-      chunks.push(COMMA);
-      eventBytes += 1;
-    }
-    chunks.push(entry);
-    eventBytes += entry.byteLength;
+    if (current.length > 0) eventBytes += 1; // the comma
+    eventBytes += entryBytes;
     dataBytes += record.data.byteLength;
     current.push(record);
+    entries.push(entry);
   }
   flush();
   return invocations;
 }
 
-const EMPTY = new Uint8Array(0);
+function invocation(
+  settings: InvocationEventSettings,
+  invocationId: string,
+  records: readonly ProcessorRecord[],
+  entries: readonly TransformEventRecord[],
+  payloadBytes: number,
+): TransformInvocation {
+  // Key order as in the published samples (spec §5.1).
+  const event: TransformEvent = {
+    invocationId,
+    deliveryStreamArn: settings.deliveryStreamArn,
+    ...(settings.sourceKinesisStreamArn !== undefined
+      ? { sourceKinesisStreamArn: settings.sourceKinesisStreamArn }
+      : {}),
+    region: settings.region,
+    records: entries,
+  };
+  let payload: Uint8Array | undefined;
+  return {
+    invocationId,
+    records,
+    event,
+    payloadBytes,
+    get payload() {
+      payload ??= eventJson(event, settings);
+      return payload;
+    },
+  };
+}
+
+function eventRecord(record: ProcessorRecord): TransformEventRecord {
+  const k = record.kinesisRecordMetadata;
+  const entry = {
+    recordId: record.recordId,
+    approximateArrivalTimestamp: record.arrivalMs,
+    data: record.data,
+  };
+  if (!k) return entry;
+  return {
+    ...entry,
+    kinesisRecordMetadata: {
+      shardId: k.shardId,
+      partitionKey: k.partitionKey,
+      approximateArrivalTimestamp: k.approximateArrivalTimestamp,
+      sequenceNumber: k.sequenceNumber,
+      subsequenceNumber: k.subsequenceNumber,
+    },
+  };
+}
+
+/** The size of `recordJson(entry)`, counted: base64 is 4 characters per 3 bytes, padded. */
+function eventRecordBytes(entry: TransformEventRecord): number {
+  return (
+    RECORD_FIXED_BYTES +
+    Buffer.byteLength(JSON.stringify(entry.recordId)) +
+    String(entry.approximateArrivalTimestamp).length +
+    Math.ceil(entry.data.byteLength / 3) * 4 +
+    (entry.kinesisRecordMetadata
+      ? METADATA_KEY_BYTES + Buffer.byteLength(JSON.stringify(entry.kinesisRecordMetadata))
+      : 0)
+  );
+}
+
 const COMMA = Buffer.from(',');
 const EVENT_TAIL = Buffer.from(']}');
+const RECORD_FIXED_BYTES = '{"recordId":,"approximateArrivalTimestamp":,"data":""}'.length;
+const METADATA_KEY_BYTES = ',"kinesisRecordMetadata":'.length;
 
 function eventHead(settings: InvocationEventSettings, invocationId: string): string {
-  // Key order as in the published samples (spec §5.1).
   const head: Record<string, string> = { invocationId, deliveryStreamArn: settings.deliveryStreamArn };
   if (settings.sourceKinesisStreamArn !== undefined)
     head.sourceKinesisStreamArn = settings.sourceKinesisStreamArn;
@@ -98,32 +156,33 @@ function eventHead(settings: InvocationEventSettings, invocationId: string): str
   return `${json.slice(0, -1)},"records":[`;
 }
 
+// The event is assembled from bytes, not one big string: measured twice as fast for 1 MB events.
+function eventJson(event: TransformEvent, settings: InvocationEventSettings): Uint8Array {
+  const chunks: Uint8Array[] = [Buffer.from(eventHead(settings, event.invocationId), 'utf8')];
+  event.records.forEach((entry, i) => {
+    if (i > 0) chunks.push(COMMA);
+    chunks.push(recordJson(entry));
+  });
+  chunks.push(EVENT_TAIL);
+  return Buffer.concat(chunks);
+}
+
 // Written out rather than through JSON.stringify of an object per record: the event of a 1 MB invocation holds
-// ~1000 of these, and building them was the transform's largest cost on the server's thread. base64 and numbers
-// need no escaping; the record ID goes through JSON.stringify.
-function recordEntry(record: ProcessorRecord): Buffer {
-  const data = Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength).toString(
+// ~1000 of these. base64 and numbers need no escaping; the record ID goes through JSON.stringify.
+function recordJson(entry: TransformEventRecord): Buffer {
+  const data = Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength).toString(
     'base64',
   );
-  const head = `{"recordId":${JSON.stringify(record.recordId)},"approximateArrivalTimestamp":${record.arrivalMs},"data":"`;
-  const k = record.kinesisRecordMetadata;
-  let tail = '"}';
-  if (k) {
-    const metadata = {
-      shardId: k.shardId,
-      partitionKey: k.partitionKey,
-      approximateArrivalTimestamp: k.approximateArrivalTimestamp,
-      sequenceNumber: k.sequenceNumber,
-      subsequenceNumber: k.subsequenceNumber,
-    };
-    tail = `","kinesisRecordMetadata":${JSON.stringify(metadata)}}`;
-  }
+  const head = `{"recordId":${JSON.stringify(entry.recordId)},"approximateArrivalTimestamp":${entry.approximateArrivalTimestamp},"data":"`;
+  const tail = entry.kinesisRecordMetadata
+    ? `","kinesisRecordMetadata":${JSON.stringify(entry.kinesisRecordMetadata)}}`
+    : '"}';
   // base64 is ASCII, so latin1 writes it byte for byte, faster than UTF-8; the rest may hold any character.
   const headBytes = Buffer.byteLength(head);
   const tailBytes = Buffer.byteLength(tail);
-  const entry = Buffer.allocUnsafe(headBytes + data.length + tailBytes);
-  entry.write(head, 0, 'utf8');
-  entry.write(data, headBytes, 'latin1');
-  entry.write(tail, headBytes + data.length, 'utf8');
-  return entry;
+  const bytes = Buffer.allocUnsafe(headBytes + data.length + tailBytes);
+  bytes.write(head, 0, 'utf8');
+  bytes.write(data, headBytes, 'latin1');
+  bytes.write(tail, headBytes + data.length, 'utf8');
+  return bytes;
 }

@@ -1,4 +1,4 @@
-import type { Clock, IdSource, TransformInvoker } from '../ports.ts';
+import type { Clock, IdSource, TransformEventResult, TransformInvoker } from '../ports.ts';
 import type {
   FailedProcessorRecord,
   ProcessorRecord,
@@ -11,7 +11,7 @@ import {
   type InvocationEventSettings,
   type TransformInvocation,
 } from './invocation-events.ts';
-import { readTransformResponse, TRANSFORM_ERRORS } from './transform-response.ts';
+import { readTransformAnswer, readTransformResponse, TRANSFORM_ERRORS } from './transform-response.ts';
 
 /** Firehose gives up on a function that runs longer than this (spec §5.3). */
 export const MAX_FUNCTION_TIMEOUT_MS = 5 * 60 * 1000;
@@ -127,9 +127,17 @@ async function runInvocation(
     if (attempt > 1) {
       await ports.sleep(backoffMs(settings.backoff ?? LAMBDA_RETRY_BACKOFF, attempt - 1, ports.jitter()));
     }
-    const answer = await ports.invoker.invoke(settings.functionArn, invocation.payload, timeoutMs);
-    if (answer.kind === 'response') {
-      const verdict = readTransformResponse(answer.payload, invocation.records, settings.payloadLimitBytes);
+    const answer = await invoke(ports.invoker, settings.functionArn, invocation, timeoutMs);
+    if (answer.kind === 'response' || answer.kind === 'answer') {
+      const verdict =
+        answer.kind === 'response'
+          ? readTransformResponse(answer.payload, invocation.records, settings.payloadLimitBytes)
+          : readTransformAnswer(
+              answer.answer,
+              answer.payloadBytes,
+              invocation.records,
+              settings.payloadLimitBytes,
+            );
       if (verdict.kind === 'records')
         return { outcomes: verdict.outcomes, attempts: attempt, endMs: ports.clock.nowMs() };
       last = { code: verdict.errorCode, message: verdict.errorMessage };
@@ -154,4 +162,16 @@ async function runInvocation(
       }),
     ),
   };
+}
+
+/** Hands the event over as values when the invoker can take them, else as its JSON. */
+function invoke(
+  invoker: TransformInvoker,
+  functionArn: string,
+  invocation: TransformInvocation,
+  timeoutMs: number,
+): Promise<TransformEventResult> {
+  if (invoker.invokeEvent)
+    return invoker.invokeEvent(functionArn, invocation.event, invocation.payloadBytes, timeoutMs);
+  return invoker.invoke(functionArn, invocation.payload, timeoutMs);
 }

@@ -48,9 +48,34 @@ export type ResponseVerdict =
 const RESULTS = new Set(['Ok', 'Dropped', 'ProcessingFailed']);
 
 /**
- * Reads a transform response (spec §5.2) against the records of its invocation (spec §5.3):
+ * Reads a transform response body (spec §5.2) against the records of its invocation (spec §5.3):
  * - over Lambda's 6 MiB response limit → `retry` (Lambda itself fails such a call);
  * - not JSON → every record `Lambda.JsonProcessingException`, not retried;
+ * - otherwise as readTransformAnswer reads the parsed value.
+ */
+export function readTransformResponse(
+  payload: Uint8Array,
+  records: readonly ProcessorRecord[],
+  limitBytes = LAMBDA_PAYLOAD_LIMIT_BYTES,
+): ResponseVerdict {
+  const oversized = oversizedVerdict(payload.byteLength, limitBytes);
+  if (oversized) return oversized;
+  let parsed: unknown;
+  try {
+    // isUtf8 then a plain decode: measured faster than a fatal TextDecoder on 1 MB responses.
+    if (!isUtf8(payload)) throw new Error('The response is not UTF-8.');
+    parsed = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (error) {
+    const message = `The Lambda function's response is not valid JSON: ${bounded(error instanceof Error ? error.message : String(error))}`;
+    return allFailed(records, TRANSFORM_ERRORS.jsonProcessing.code, message);
+  }
+  return readAnswer(parsed, records);
+}
+
+/**
+ * Reads a transform response handed over as a value (`TransformInvoker.invokeEvent`), whose JSON would have been
+ * `payloadBytes` long (spec §5.2, §5.3):
+ * - over Lambda's 6 MiB response limit → `retry`;
  * - `records` present but not an array (the wrong model) → every record `Lambda.JsonProcessingException`;
  * - no `records` at all → every record `Lambda.MissingRecordId` (observed; not retried);
  * - a record returned twice → that record `Lambda.DuplicatedRecordId`; never returned → `Lambda.MissingRecordId`;
@@ -61,28 +86,28 @@ const RESULTS = new Set(['Ok', 'Dropped', 'ProcessingFailed']);
  * - `metadata.partitionKeys` are merged into the record's partition keys (the `partitionKeyFromLambda` namespace).
  * Failed records keep their data as sent to the function (the §4.2 `rawData`).
  */
-export function readTransformResponse(
-  payload: Uint8Array,
+export function readTransformAnswer(
+  answer: unknown,
+  payloadBytes: number,
   records: readonly ProcessorRecord[],
   limitBytes = LAMBDA_PAYLOAD_LIMIT_BYTES,
 ): ResponseVerdict {
-  if (payload.byteLength > limitBytes) {
-    return {
-      kind: 'retry',
-      errorCode: TRANSFORM_ERRORS.functionError.code,
-      errorMessage: `The Lambda function's response is ${payload.byteLength} bytes; at most ${limitBytes} are allowed.`,
-    };
-  }
-  let parsed: unknown;
-  try {
-    // isUtf8 then a plain decode: measured faster than a fatal TextDecoder on 1 MB responses.
-    if (!isUtf8(payload)) throw new Error('The response is not UTF-8.');
-    parsed = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
-  } catch (error) {
-    const message = `The Lambda function's response is not valid JSON: ${bounded(error instanceof Error ? error.message : String(error))}`;
-    return allFailed(records, TRANSFORM_ERRORS.jsonProcessing.code, message);
-  }
-  const entries = (parsed as { records?: unknown } | null)?.records;
+  return oversizedVerdict(payloadBytes, limitBytes) ?? readAnswer(answer, records);
+}
+
+function oversizedVerdict(payloadBytes: number, limitBytes: number): ResponseVerdict | undefined {
+  if (payloadBytes <= limitBytes) return undefined;
+  return {
+    kind: 'retry',
+    errorCode: TRANSFORM_ERRORS.functionError.code,
+    errorMessage: `The Lambda function's response is ${payloadBytes} bytes; at most ${limitBytes} are allowed.`,
+  };
+}
+
+type AnswerEntry = { recordId?: unknown; result?: unknown; data?: unknown; metadata?: unknown } | null;
+
+function readAnswer(answer: unknown, records: readonly ProcessorRecord[]): ResponseVerdict {
+  const entries = (answer as { records?: unknown } | null)?.records;
   if (entries !== undefined && !Array.isArray(entries)) {
     // A `records` member of the wrong type is the "wrong model" of spec §5.3: the response cannot be read as a
     // transformation response at all, unlike one that simply has no `records` (observed: MissingRecordId).
@@ -99,11 +124,17 @@ export function readTransformResponse(
       TRANSFORM_ERRORS.missingRecordId.message,
     );
   }
+  // Most functions answer every record once, in order. Sent ids are unique, so then each is returned exactly
+  // once and no lookup table is needed.
+  if (entries.length === records.length && inOrder(entries as AnswerEntry[], records)) {
+    const outcomes = records.map((record, i) => outcomeOf(record, entries[i] as NonNullable<AnswerEntry>));
+    return { kind: 'records', outcomes };
+  }
 
   const byId = new Map<string, { count: number; entry: unknown }>();
   const sent = new Set(records.map((record) => record.recordId));
   for (const entry of entries) {
-    const recordId = (entry as { recordId?: unknown } | null)?.recordId;
+    const recordId = (entry as AnswerEntry)?.recordId;
     if (typeof recordId !== 'string' || !sent.has(recordId)) continue;
     const seen = byId.get(recordId);
     if (seen) seen.count++;
@@ -121,9 +152,16 @@ export function readTransformResponse(
         TRANSFORM_ERRORS.duplicatedRecordId.message,
       );
     }
-    return outcomeOf(record, seen.entry as { result?: unknown; data?: unknown; metadata?: unknown });
+    return outcomeOf(record, seen.entry as NonNullable<AnswerEntry>);
   });
   return { kind: 'records', outcomes };
+}
+
+function inOrder(entries: readonly AnswerEntry[], records: readonly ProcessorRecord[]): boolean {
+  for (let i = 0; i < records.length; i++) {
+    if (entries[i]?.recordId !== records[i]!.recordId) return false;
+  }
+  return true;
 }
 
 function outcomeOf(
@@ -138,14 +176,15 @@ function outcomeOf(
       : `Record result ${bounded(result)} is not one of Ok, Dropped, ProcessingFailed (case-sensitive).`;
     return fail(record, TRANSFORM_ERRORS.processingFailed.code, message);
   }
-  if (typeof entry.data !== 'string') {
+  if (typeof entry.data !== 'string' && !(entry.data instanceof Uint8Array)) {
     return fail(
       record,
       TRANSFORM_ERRORS.invalidData.code,
       'Data cannot be null for DirectPut or KinesisStreamAsSource when the record result is Ok.',
     );
   }
-  const data = strictBase64(entry.data);
+  // An invoker may have checked and decoded the base64 already (TransformEventResult).
+  const data = entry.data instanceof Uint8Array ? asBuffer(entry.data) : strictBase64(entry.data);
   if (!data) {
     return fail(
       record,
@@ -187,6 +226,10 @@ function strictBase64(text: string): Buffer | undefined {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = Buffer.from(text, 'base64');
   return bytes.byteLength === (text.length / 4) * 3 - padding ? bytes : undefined;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function typeOf(value: unknown): string {
