@@ -1,5 +1,4 @@
 import { gzipSync } from 'node:zlib';
-import SnappyJS from 'snappyjs';
 import { yieldToEventLoop } from '../compression/yield-to-event-loop.ts';
 import { ByteSink } from './byte-sink.ts';
 import type { ColumnData } from './column-data.ts';
@@ -7,6 +6,7 @@ import type { ParquetSerDeOptions } from './config.ts';
 import { buildDictionary, type Dictionary } from './dictionary.ts';
 import { bitWidthOf, writeBitPackedBooleans, writeRleHybrid, writeRleRun } from './rle.ts';
 import { Physical } from './schema.ts';
+import { SnappyCompressor } from './snappy.ts';
 import { type ColumnStatistics, columnStatistics } from './statistics.ts';
 import { ThriftWriter } from './thrift-compact.ts';
 
@@ -102,6 +102,7 @@ export class ColumnChunkEncoder {
   private readonly levels = new ByteSink(64 * 1024);
   private readonly header = new ThriftWriter();
   private readonly span = new PageSpan();
+  private readonly snappy = new SnappyCompressor();
   private readonly codec: number;
   private readonly v2: boolean;
   private bytesSinceYield = 0;
@@ -289,9 +290,9 @@ export class ColumnChunkEncoder {
     if (this.codec === Codec.SNAPPY) {
       if (this.snappyWorthIt === undefined) {
         const sample = raw.subarray(0, SNAPPY_SAMPLE_BYTES);
-        this.snappyWorthIt = SnappyJS.compress(sample).length < sample.length * SNAPPY_MIN_RATIO;
+        this.snappyWorthIt = this.snappy.compress(sample).length < sample.length * SNAPPY_MIN_RATIO;
       }
-      return this.snappyWorthIt ? SnappyJS.compress(raw) : snappyLiteral(raw);
+      return this.snappyWorthIt ? this.snappy.compress(raw) : snappyLiteral(raw);
     }
     if (this.codec === Codec.GZIP) return new Uint8Array(gzipSync(raw));
     return raw.slice();
