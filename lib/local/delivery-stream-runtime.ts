@@ -3,7 +3,8 @@ import type { ResolvedStream, WriterDestination } from '../core/config/resolved.
 import type { GlueTables } from '../core/delivery/parquet-objects.ts';
 import { type ProcessedBatch, type ProcessingPorts, processBatch } from '../core/delivery/processing.ts';
 import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
-import { deliveryRecordsOf, planRedshiftBackup, planWriterObjects } from '../core/delivery/writer-objects.ts';
+import { planRedshiftBackup, planWriterObjects } from '../core/delivery/writer-objects.ts';
+import { processForWriter } from '../core/delivery/writer-processing.ts';
 import type { DeliveryRecord, DeliveryResult, FailedRecord } from '../core/destinations/contract.ts';
 import { HTTP_ENDPOINT_MAX_RECORDS } from '../core/destinations/http-endpoint/request.ts';
 import { deliverBatch as deliverWithRetries, type RetryPorts } from '../core/destinations/retry-driver.ts';
@@ -498,10 +499,12 @@ export class DeliveryStreamRuntime {
 
   /**
    * What a batch becomes in S3. For an S3 destination: its objects. For a writer destination (HTTP endpoint,
-   * OpenSearch) the batch is sent first, retried within RetryOptions by the destination's own rules (§9, §10.4);
-   * what is left to write is the error output of the records that failed and, with AllData/AllDocuments, the
-   * backup. If the process stops before those objects are written, the records are still in the log and the
-   * batch is sent again (at least once, as on Firehose; OpenSearch's document IDs make that an overwrite).
+   * OpenSearch, Redshift) the stream's processors run first and the processed batch is sent, retried within
+   * RetryOptions by the destination's own rules (§8, §9, §10.4); what is left to write is the error output of the
+   * records that failed processing or delivery and, with AllData/AllDocuments/Enabled, the source records' backup
+   * (§3.5: the records as they arrived, not as transformed). If the process stops before those objects are
+   * written, the records are still in the log and the batch is processed and sent again (at least once, as on
+   * Firehose; OpenSearch's document IDs, derived from log positions, make that an overwrite).
    */
   private async planBatch(batch: readonly RecordRun[]): Promise<PlannedObject[]> {
     const ports = () => ({ ids: this.deps.ids, nowMs: this.deps.clock.nowMs() });
@@ -516,12 +519,17 @@ export class DeliveryStreamRuntime {
       });
     }
     const built = await this.writerFor(stream.writer);
+    const { records, errorObjects } = await processForWriter(batch, stream, {
+      ...ports(),
+      region: this.deps.region,
+      processing: this.processingPorts(),
+    });
     if (built.kind === 'Redshift') {
-      await this.deliverToRedshift(batch, built);
-      return planRedshiftBackup(batch, stream, ports());
+      if (records.length > 0) await this.deliverToRedshift(records, built);
+      return [...errorObjects, ...(await planRedshiftBackup(batch, stream, ports()))];
     }
-    const result = await this.deliverWithWriter(batch, built);
-    return planWriterObjects(batch, result, stream, ports());
+    const result = await this.deliverWithWriter(records, built);
+    return [...errorObjects, ...(await planWriterObjects(batch, result, stream, ports()))];
   }
 
   private retryPorts(): RetryPorts {
@@ -537,12 +545,11 @@ export class DeliveryStreamRuntime {
   }
 
   private async deliverWithWriter(
-    batch: readonly RecordRun[],
+    records: readonly DeliveryRecord[],
     built: Extract<BuiltWriter, { kind: 'HttpEndpoint' | 'OpenSearch' }>,
   ): Promise<DeliveryResult> {
     const { writer, metric } = built;
     const ports = this.retryPorts();
-    const records = deliveryRecordsOf(batch, this.name);
     const delivered: DeliveryRecord[] = [];
     const failed: FailedRecord[] = [];
     let attempts = 0;
@@ -572,16 +579,15 @@ export class DeliveryStreamRuntime {
   }
 
   /**
-   * Redshift (§8): the writer stages the batch in the intermediate bucket, writes its manifest and COPYs it within
+   * Redshift (§8): the writer stages the records in the intermediate bucket, writes its manifest and COPYs it within
    * the retry window; a batch it skips leaves its manifest under `errors/manifests/` and is done here too, since
    * its records are in the staged object that manifest names. A staging failure throws and the whole batch is
    * retried like a failed S3 put (newly staged: an object the failed attempt left is never loaded).
    */
   private async deliverToRedshift(
-    batch: readonly RecordRun[],
+    records: readonly DeliveryRecord[],
     built: Extract<BuiltWriter, { kind: 'Redshift' }>,
   ): Promise<void> {
-    const records = deliveryRecordsOf(batch, this.name);
     const bytes = records.reduce((sum, record) => sum + record.data.byteLength, 0);
     const result = await built.writer.deliver(records, this.retryPorts());
     // The intermediate object is an S3 delivery in Firehose's metrics, as for an S3 destination.

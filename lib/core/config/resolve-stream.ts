@@ -189,12 +189,6 @@ function checkWriterDestination(kind: WriterDestinationKind, config: Record<stri
   // Redshift's source-record backup (§3.5) is a full S3 destination of its own.
   const backup = config.S3BackupConfiguration as S3DestinationConfiguration | undefined;
   if (backup) problems.push(...checkS3Destination(backup, `${kind.member}.S3BackupConfiguration`, 'S3'));
-  const processing = config.ProcessingConfiguration as { Enabled?: boolean } | undefined;
-  if (processing?.Enabled === true) {
-    problems.push(
-      unsupportedFeatureMessage(`processors on the ${kind.member.replace(/Configuration$/, '')}`),
-    );
-  }
   return problems;
 }
 
@@ -226,7 +220,9 @@ function resolveS3(config: S3DestinationConfiguration): ResolvedS3Destination {
   };
 }
 
-function resolveProcessors(config: ExtendedS3DestinationConfiguration): ResolvedProcessor[] {
+function resolveProcessors(
+  config: Pick<ExtendedS3DestinationConfiguration, 'ProcessingConfiguration'>,
+): ResolvedProcessor[] {
   if (config.ProcessingConfiguration?.Enabled !== true) return [];
   return (config.ProcessingConfiguration.Processors ?? []).map((processor) => ({
     type: processor.Type,
@@ -279,7 +275,8 @@ function toResolvedWriterStream(
       bufferingHints: writer.kind === 'Redshift' ? s3.bufferingHints : writer.settings.bufferingHints,
       fileExtension: undefined,
       customTimeZone: 'UTC',
-      processors: [],
+      // Run before the writer (§5, §6); which processors a writer accepts is checked in writer-destinations.ts.
+      processors: resolveProcessors(config),
       dataFormatConversion: undefined,
       s3BackupMode: backup ? 'Enabled' : 'Disabled',
       backup,

@@ -24,6 +24,7 @@ import {
   type RedshiftDestinationShape,
   resolveRedshiftSettings,
 } from '../destinations/redshift/config.ts';
+import { type RawProcessingConfiguration, resolveProcessingConfiguration } from '../processors/index.ts';
 import { bucketFromArn } from './check-s3-destination.ts';
 import type { WriterDestination } from './resolved.ts';
 
@@ -42,6 +43,56 @@ export interface WriterDestinationKind {
   describe(config: unknown): Record<string, unknown>;
 }
 
+/**
+ * Processors that serve dynamic partitioning, which only Extended S3 destinations have (spec §6: MetadataExtraction
+ * supplies partition keys, RecordDeAggregation and AppendDelimiterToRecord are its multi-record rows). A writer
+ * destination runs the others: Decompression with CloudWatchLogProcessing, and the Lambda transform (§5).
+ */
+const EXTENDED_S3_ONLY_PROCESSORS: ReadonlySet<string> = new Set([
+  'MetadataExtraction',
+  'RecordDeAggregation',
+  'AppendDelimiterToRecord',
+]);
+
+/**
+ * A writer destination's ProcessingConfiguration: each processor's parameters with this destination's Lambda
+ * defaults and ranges (§2.2), and no processor that only an Extended S3 destination accepts (§6).
+ */
+function checkWriterProcessing(
+  config: unknown,
+  destination: 'HttpEndpoint' | 'OpenSearch' | 'Redshift',
+  name: string,
+): string[] {
+  const processing = (config as { ProcessingConfiguration?: RawProcessingConfiguration })
+    .ProcessingConfiguration;
+  if (processing === undefined) return [];
+  const problems = resolveProcessingConfiguration(processing, { destination }).problems;
+  for (const [index, processor] of (processing.Processors ?? []).entries()) {
+    if (processor.Type !== undefined && EXTENDED_S3_ONLY_PROCESSORS.has(processor.Type)) {
+      problems.push(
+        `Processors[${index}]: the ${processor.Type} processor is only available on an Extended S3 destination, as part of dynamic partitioning. The ${name} runs Lambda, Decompression and CloudWatchLogProcessing processors.`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** The destination's own rules plus its processors'. */
+function withProcessing(
+  problems: ConfigProblems,
+  config: unknown,
+  destination: 'HttpEndpoint' | 'OpenSearch' | 'Redshift',
+  name: string,
+): ConfigProblems {
+  problems.invalidArguments.push(...checkWriterProcessing(config, destination, name));
+  return problems;
+}
+
+const processingDescription = (config: { ProcessingConfiguration?: unknown }) =>
+  config.ProcessingConfiguration !== undefined
+    ? { ProcessingConfiguration: clone(config.ProcessingConfiguration) }
+    : {};
+
 const bufferingDescription = (hints: { SizeInMBs?: number; IntervalInSeconds?: number } | undefined) => ({
   SizeInMBs: hints?.SizeInMBs ?? 5,
   IntervalInSeconds: hints?.IntervalInSeconds ?? 300,
@@ -51,7 +102,13 @@ const httpEndpoint: WriterDestinationKind = {
   member: 'HttpEndpointDestinationConfiguration',
   updateMember: 'HttpEndpointDestinationUpdate',
   descriptionMember: 'HttpEndpointDestinationDescription',
-  check: (config) => checkHttpEndpointDestination(config as HttpEndpointDestinationShape),
+  check: (config) =>
+    withProcessing(
+      checkHttpEndpointDestination(config as HttpEndpointDestinationShape),
+      config,
+      'HttpEndpoint',
+      'HttpEndpointDestination',
+    ),
   resolve: (config) => ({
     kind: 'HttpEndpoint',
     settings: resolveHttpEndpointSettings(config as HttpEndpointDestinationShape),
@@ -60,6 +117,7 @@ const httpEndpoint: WriterDestinationKind = {
   describe: (raw) => {
     const config = raw as HttpEndpointDestinationShape & {
       CloudWatchLoggingOptions?: unknown;
+      ProcessingConfiguration?: unknown;
       RoleARN?: string;
     };
     const endpoint = config.EndpointConfiguration ?? {};
@@ -76,6 +134,7 @@ const httpEndpoint: WriterDestinationKind = {
         ContentEncoding: config.RequestConfiguration?.ContentEncoding ?? 'NONE',
         CommonAttributes: clone(config.RequestConfiguration?.CommonAttributes ?? []),
       },
+      ...processingDescription(config),
       ...(config.RoleARN !== undefined ? { RoleARN: config.RoleARN } : {}),
       RetryOptions: {
         DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? HTTP_ENDPOINT_DEFAULT_RETRY_SECONDS,
@@ -90,13 +149,22 @@ function openSearch(member: string, name: string, flavour: OpenSearchFlavour): W
     member: `${name}DestinationConfiguration`,
     updateMember: `${name}DestinationUpdate`,
     descriptionMember: `${name}DestinationDescription`,
-    check: (config) => checkOpenSearchDestination(config as OpenSearchDestinationShape, flavour, member),
+    check: (config) =>
+      withProcessing(
+        checkOpenSearchDestination(config as OpenSearchDestinationShape, flavour, member),
+        config,
+        'OpenSearch',
+        `${name}Destination`,
+      ),
     resolve: (config) => ({
       kind: 'OpenSearch',
       settings: resolveOpenSearchSettings(config as OpenSearchDestinationShape, flavour),
     }),
     describe: (raw) => {
-      const config = raw as OpenSearchDestinationShape & { CloudWatchLoggingOptions?: unknown };
+      const config = raw as OpenSearchDestinationShape & {
+        CloudWatchLoggingOptions?: unknown;
+        ProcessingConfiguration?: unknown;
+      };
       const {
         S3Configuration: _s3,
         ProcessingConfiguration: _p,
@@ -105,6 +173,7 @@ function openSearch(member: string, name: string, flavour: OpenSearchFlavour): W
       return {
         ...clone(rest),
         ...(flavour === 'serverless' ? {} : { IndexRotationPeriod: config.IndexRotationPeriod ?? 'OneDay' }),
+        ...processingDescription(config),
         BufferingHints: bufferingDescription(config.BufferingHints),
         RetryOptions: {
           DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? OPENSEARCH_DEFAULT_RETRY_SECONDS,
@@ -130,7 +199,12 @@ const redshift: WriterDestinationKind = {
   updateMember: 'RedshiftDestinationUpdate',
   descriptionMember: 'RedshiftDestinationDescription',
   check: (config) => {
-    const problems = checkRedshiftDestination(config as RedshiftDestinationShape);
+    const problems = withProcessing(
+      checkRedshiftDestination(config as RedshiftDestinationShape),
+      config,
+      'Redshift',
+      'RedshiftDestination',
+    );
     const backup = config as { S3BackupMode?: string; S3BackupConfiguration?: unknown };
     // §3.5: Enabled backs the source records up to their own bucket, so that bucket must be named.
     if (backup.S3BackupMode === 'Enabled' && backup.S3BackupConfiguration === undefined) {
@@ -165,9 +239,7 @@ const redshift: WriterDestinationKind = {
       RetryOptions: {
         DurationInSeconds: config.RetryOptions?.DurationInSeconds ?? REDSHIFT_DEFAULT_RETRY_SECONDS,
       },
-      ...(config.ProcessingConfiguration !== undefined
-        ? { ProcessingConfiguration: clone(config.ProcessingConfiguration) }
-        : {}),
+      ...processingDescription(config),
       S3BackupMode: config.S3BackupMode ?? 'Disabled',
       CloudWatchLoggingOptions: config.CloudWatchLoggingOptions
         ? clone(config.CloudWatchLoggingOptions)

@@ -70,16 +70,20 @@ function processorsOf(stream: ResolvedStream): ResolvedProcessor[] {
   const destination = stream.destination;
   let processors = resolvedProcessors.get(destination);
   if (!processors) {
-    processors = resolveProcessingConfiguration({
-      Enabled: true,
-      Processors: destination.processors.map((p) => ({
-        Type: p.type,
-        Parameters: Object.entries(p.parameters).map(([ParameterName, ParameterValue]) => ({
-          ParameterName,
-          ParameterValue,
+    processors = resolveProcessingConfiguration(
+      {
+        Enabled: true,
+        Processors: destination.processors.map((p) => ({
+          Type: p.type,
+          Parameters: Object.entries(p.parameters).map(([ParameterName, ParameterValue]) => ({
+            ParameterName,
+            ParameterValue,
+          })),
         })),
-      })),
-    }).processors;
+      },
+      // The Lambda's defaults depend on the destination its records go to (spec §2.2).
+      { destination: stream.writer?.kind ?? 'ExtendedS3' },
+    ).processors;
     resolvedProcessors.set(destination, processors);
   }
   return processors;

@@ -93,7 +93,7 @@ describe('Redshift destination configuration (§8)', () => {
       'CompressionFormat ZIP is not supported for the Redshift intermediate bucket',
       'ErrorOutputPrefix is not supported for the Redshift intermediate bucket',
       'S3BackupConfiguration is required',
-      'processors on the RedshiftDestination',
+      'the AppendDelimiterToRecord processor is only available on an Extended S3 destination',
     ]) {
       expect(error.message).toContain(fragment);
     }
