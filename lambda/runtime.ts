@@ -6,10 +6,17 @@ import { RandomIds } from '../lib/adapters/local/random-ids.ts';
 import { BufferLedger } from '../lib/aws/buffer-ledger.ts';
 import { resolveStreamConfig } from '../lib/aws/deliver.ts';
 import { EmfMetrics } from '../lib/aws/emf.ts';
-import { bufferingPlanFrom, contextFrom, ENV, required } from '../lib/aws/environment.ts';
+import {
+  bufferingPlanFrom,
+  contextFrom,
+  ENV,
+  partitioningOptionsFrom,
+  required,
+} from '../lib/aws/environment.ts';
 import { SqsFlushQueue } from '../lib/aws/flush-queue.ts';
 import { StagingStore } from '../lib/aws/staging-store.ts';
 import type { ResolvedStream } from '../lib/core/config/resolved.ts';
+import { dynamicPartitioningOf } from '../lib/core/partitioning/index.ts';
 
 /**
  * What the buffer, sweeper and flush Lambdas of one delivery stream share, built once per execution
@@ -28,6 +35,11 @@ export const ledger = new BufferLedger(dynamodb, required(env, ENV.ledgerTable))
 export const staging = new StagingStore(s3, required(env, ENV.stagingBucket));
 export const queue = new SqsFlushQueue(new SQSClient({}), env[ENV.flushQueueUrl] ?? '');
 export const store = new S3ObjectStore({ region: context.region });
+/** Dynamic partitioning (spec §6) of the stream's configuration; undefined when it is off. */
+export const partitioning = dynamicPartitioningOf(
+  JSON.parse(required(env, ENV.streamConfig)),
+  partitioningOptionsFrom(env),
+);
 
 let resolved: ResolvedStream | undefined;
 /** Resolved on first use: a configuration the core rejects fails delivery only; records still stage. */

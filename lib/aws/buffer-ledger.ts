@@ -9,6 +9,7 @@ import {
   type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { PartitionKeys } from '../core/s3/prefix-template.ts';
 
 /** A batch of records staged in S3, waiting to be flushed. */
 export interface StagedChunk {
@@ -66,7 +67,8 @@ export type OpenChunk = StagedChunk & { sortKey: string };
  * buffer Lambdas, the sweeper) can never both take it; a crash mid-claim leaves a flush in `claiming`, which
  * the sweeper finishes (see recoverClaim).
  *
- *   pk 'partitions'    sk '#<partition>'             openBytes: a hint for "size crossed", recomputed by the sweeper
+ *   pk 'partitions'    sk '#<partition>'             openBytes: a hint for "size crossed", recomputed by the sweeper;
+ *                                                    partitionKeys (JSON) with dynamic partitioning
  *   pk 'p#<partition>' sk 'c#<arrivalMs>#<chunkId>'  key, bytes, records, arrivalMs, open (while unclaimed), flushId
  *   pk 'flushes'       sk '<flushId>'                partition, state, chunks, bytes, records, createdAtMs, …
  */
@@ -76,8 +78,12 @@ export class BufferLedger {
     private readonly tableName: string,
   ) {}
 
-  /** Records a staged chunk in its partition's open buffer. False when it was recorded before (a replay). */
-  async addChunk(partition: string, chunk: StagedChunk): Promise<boolean> {
+  /**
+   * Records a staged chunk in its partition's open buffer. False when it was recorded before (a replay).
+   * `partitionKeys`: with dynamic partitioning, the keys the partition's objects are named with (every record of
+   * a partition evaluates to the same prefix, so any record's keys will do).
+   */
+  async addChunk(partition: string, chunk: StagedChunk, partitionKeys?: PartitionKeys): Promise<boolean> {
     try {
       await this.client.send(
         new PutItemCommand({
@@ -98,8 +104,35 @@ export class BufferLedger {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-    await this.addOpenBytes(partition, chunk.bytes);
+    await this.addOpenBytes(partition, chunk.bytes, partitionKeys);
     return true;
+  }
+
+  /** The keys recorded with the partition's chunks (addChunk), or undefined for a stream without partitioning. */
+  async partitionKeys(partition: string): Promise<PartitionKeys | undefined> {
+    const output = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
+        ConsistentRead: true,
+      }),
+    );
+    const keys = output.Item?.partitionKeys?.S;
+    return keys === undefined ? undefined : (JSON.parse(keys) as PartitionKeys);
+  }
+
+  /**
+   * Partitions that count against the active-partition limit (spec §6): those with open chunks, and those with a
+   * flush not yet completed (an undeliverable partition keeps counting). A partition stops counting once its
+   * last flush is completed.
+   */
+  async activePartitions(): Promise<Set<string>> {
+    const active = new Set<string>();
+    for (const { partition, openBytes } of await this.partitions()) {
+      if (openBytes > 0) active.add(partition);
+    }
+    for (const flush of await this.pendingFlushes()) active.add(flush.partition);
+    return active;
   }
 
   /** Every partition with its open-bytes hint. */
@@ -300,13 +333,13 @@ export class BufferLedger {
     );
   }
 
-  private async addOpenBytes(partition: string, bytes: number): Promise<void> {
+  private async addOpenBytes(partition: string, bytes: number, keys?: PartitionKeys): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
-        UpdateExpression: 'ADD openBytes :b',
-        ExpressionAttributeValues: { ':b': n(bytes) },
+        UpdateExpression: keys ? 'ADD openBytes :b SET partitionKeys = :k' : 'ADD openBytes :b',
+        ExpressionAttributeValues: { ':b': n(bytes), ...(keys ? { ':k': s(JSON.stringify(keys)) } : {}) },
       }),
     );
   }

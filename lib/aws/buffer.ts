@@ -1,6 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { ResolvedStream } from '../core/config/resolved.ts';
-import type { IdSource, ObjectStore, Telemetry } from '../core/ports.ts';
+import type { DynamicPartitioning } from '../core/partitioning/index.ts';
+import type { IdSource, JqEngine, ObjectStore, Telemetry } from '../core/ports.ts';
 import type { PendingRun } from '../core/records.ts';
 import { decodeKinesisData, encodeFrame } from './aggregate.ts';
 import type { BufferLedger } from './buffer-ledger.ts';
@@ -9,6 +10,7 @@ import { deliverFlush } from './deliver.ts';
 import type { DeliveryAdapters } from './delivery-adapters.ts';
 import { FlushDeadline } from './flush-deadline.ts';
 import type { FlushQueue } from './flush-queue.ts';
+import { stagePartitions } from './partition-staging.ts';
 import { sealPartition } from './seal.ts';
 import { stableId } from './seeded-ids.ts';
 import type { StagingStore } from './staging-store.ts';
@@ -30,6 +32,10 @@ export interface BufferDeps {
   queue: FlushQueue;
   remainingMs(): number;
   deadlineMarginMs: number;
+  /** Dynamic partitioning (spec §6), when the stream has it: the batch is processed and routed before staging. */
+  partitioning?: DynamicPartitioning;
+  /** Runs MetadataExtraction queries; needed with dynamic partitioning. */
+  jqEngine?(): JqEngine;
 }
 
 /** A buffered batch of one shard, with the Kinesis positions that identify it. */
@@ -65,8 +71,10 @@ export async function handleKinesisBatch(event: KinesisStreamEvent, deps: Buffer
     });
     return;
   }
-  // One partition until dynamic partitioning lands: it will group records by their partition key here and
-  // stage one chunk per partition.
+  if (deps.partitioning) {
+    await stageAndSealPartitions(batch, deps.partitioning, deps);
+    return;
+  }
   const partition = '';
   const key = `chunks/${stableId(partition).slice(0, 8)}/${batch.chunkId}`;
   await deps.staging.put(key, concat(batch.runs.map(encodeFrame)));
@@ -85,6 +93,34 @@ export async function handleKinesisBatch(event: KinesisStreamEvent, deps: Buffer
       ...deps,
       sizeBytes: deps.plan.sizeBytes,
     });
+  }
+}
+
+/** Processes and routes the batch into per-partition chunks; a partition that crossed its size hint is sealed. */
+async function stageAndSealPartitions(
+  batch: ShardBatch,
+  partitioning: DynamicPartitioning,
+  deps: BufferDeps,
+): Promise<void> {
+  if (!deps.jqEngine) throw new Error('Dynamic partitioning needs a jq engine.');
+  const staged = await stagePartitions(batch, {
+    streamName: deps.streamName,
+    stream: deps.stream(),
+    partitioning,
+    adapters: deps.adapters(),
+    jqEngine: deps.jqEngine(),
+    store: deps.store,
+    staging: deps.staging,
+    ledger: deps.ledger,
+    metrics: deps.metrics,
+    nowMs: deps.nowMs,
+    deadline: new FlushDeadline(batch.chunkId, deps.remainingMs, deps.deadlineMarginMs),
+  });
+  // Each partition flushes on its own size hint (spec §6); the sweeper flushes those whose interval elapsed.
+  for (const partition of staged) {
+    if ((await deps.ledger.openBytes(partition)) >= deps.plan.sizeBytes) {
+      await sealPartition(partition, false, { ...deps, sizeBytes: deps.plan.sizeBytes });
+    }
   }
 }
 

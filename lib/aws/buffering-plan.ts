@@ -13,7 +13,8 @@
  * Streams whose delivery can outlast one Lambda run — a writer destination retrying within RetryOptions (up to
  * 7200 s), a Lambda transform (up to 5 minutes a call) — are always staged: a staged flush remembers across
  * re-drives what it sent and when, whereas a direct batch that never finishes would hold its shard until the
- * records expire from Kinesis.
+ * records expire from Kinesis. Dynamic partitioning is always staged too: the buffer Lambda processes and routes
+ * each batch into per-partition chunks (partition-staging.ts), and each partition flushes on its own hints.
  */
 export type BufferingMode = 'direct' | 'staged';
 
@@ -34,10 +35,11 @@ const MAX_BATCHING_WINDOW_SECONDS = 300;
 
 export function planBuffering(
   hints: { sizeBytes: number; intervalSeconds: number },
-  options: { mayOutlastOneRun?: boolean } = {},
+  options: { mayOutlastOneRun?: boolean; processesBeforeStaging?: boolean } = {},
 ): BufferingPlan {
   const direct =
     !options.mayOutlastOneRun &&
+    !options.processesBeforeStaging &&
     hints.intervalSeconds <= MAX_BATCHING_WINDOW_SECONDS &&
     (hints.sizeBytes <= DIRECT_MAX_SIZE_BYTES || hints.sizeBytes === 5 * 1024 * 1024);
   return {

@@ -14,6 +14,8 @@ export const ENV = {
   /** Ingest: delivery stream name → [Kinesis stream name, encrypted 0/1], JSON. */
   routes: 'SLUICE_ROUTES',
   accountId: 'SLUICE_ACCOUNT_ID',
+  /** Dynamic partitioning: the stream's active-partition limit (spec §6: Firehose's quota, 500 unless raised). */
+  activePartitionLimit: 'SLUICE_ACTIVE_PARTITION_LIMIT',
 } as const;
 
 export function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -29,4 +31,10 @@ export function bufferingPlanFrom(env: NodeJS.ProcessEnv): BufferingPlan {
 /** Lambda sets AWS_REGION; the account comes from the construct (a Lambda cannot read it without a call). */
 export function contextFrom(env: NodeJS.ProcessEnv): { region: string; accountId: string } {
   return { region: required(env, 'AWS_REGION'), accountId: required(env, ENV.accountId) };
+}
+
+/** Options of dynamicPartitioningOf from the environment: the active-partition limit when the construct set one. */
+export function partitioningOptionsFrom(env: NodeJS.ProcessEnv): { activePartitionLimit?: number } {
+  const limit = env[ENV.activePartitionLimit];
+  return limit ? { activePartitionLimit: Number(limit) } : {};
 }

@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ResolvedStream } from '../core/config/resolved.ts';
 import { SluiceError } from '../core/errors.ts';
+import type { DynamicPartitioning } from '../core/partitioning/index.ts';
 import type { ObjectStore, Telemetry } from '../core/ports.ts';
 import type { PendingRun } from '../core/records.ts';
 import { decodeFrames } from './aggregate.ts';
@@ -9,6 +10,7 @@ import { deliverFlush } from './deliver.ts';
 import type { DeliveryAdapters } from './delivery-adapters.ts';
 import { FlushDeadline, FlushDeadlineError } from './flush-deadline.ts';
 import { parseFlushMessage } from './flush-queue.ts';
+import { deliverPartitionFlush } from './partition-delivery.ts';
 import type { StagingStore } from './staging-store.ts';
 
 export interface FlushDeps {
@@ -24,6 +26,8 @@ export interface FlushDeps {
   remainingMs(): number;
   /** Stop this long before the Lambda timeout, so a put is never cut off halfway. */
   deadlineMarginMs: number;
+  /** Dynamic partitioning (spec §6): chunks hold processed records of one partition each. */
+  partitioning?: DynamicPartitioning;
 }
 
 export type FlushOutcome = 'delivered' | 'already-done';
@@ -48,17 +52,30 @@ export async function runFlush(flushId: string, deps: FlushDeps): Promise<FlushO
       deadline.check();
       runs.push(...decodeFrames(await deps.staging.get(chunk.key)));
     }
-    await deliverFlush(runs, stream, {
+    const options = {
       flushId,
       flushedAtMs: flush.createdAtMs,
       store: deps.store,
       metrics: deps.metrics,
       nowMs: deps.nowMs,
       delivered: flush.delivered,
-      onDelivered: (marker) => deps.ledger.markDelivered(flushId, marker),
+      onDelivered: (marker: string) => deps.ledger.markDelivered(flushId, marker),
       deadline,
       adapters: deps.adapters(),
-    });
+    };
+    if (deps.partitioning) {
+      // The buffer Lambda processed and routed these records; the keys name the partition's object.
+      const keys = await deps.ledger.partitionKeys(flush.partition);
+      if (!keys) {
+        throw new SluiceError(
+          'Sluice.PartitionKeysMissing',
+          `Partition of flush ${flushId} has no keys recorded.`,
+        );
+      }
+      await deliverPartitionFlush(runs, keys, stream, deps.partitioning, options);
+    } else {
+      await deliverFlush(runs, stream, options);
+    }
     await deps.ledger.markAllDelivered(flushId);
   }
   deadline.check();

@@ -7,6 +7,7 @@ import {
   SdkKinesisRecordWriter,
 } from '../../../lib/adapters/aws/kinesis-record-writer.ts';
 import type { S3ObjectStore } from '../../../lib/adapters/aws/s3-object-store.ts';
+import { createJqWebEngine } from '../../../lib/adapters/jq-web-engine.ts';
 import { RandomIds } from '../../../lib/adapters/local/random-ids.ts';
 import type { BufferDeps } from '../../../lib/aws/buffer.ts';
 import { BufferLedger } from '../../../lib/aws/buffer-ledger.ts';
@@ -19,6 +20,8 @@ import type { FlushMessage, FlushQueue } from '../../../lib/aws/flush-queue.ts';
 import { handleIngest, type IngestRoute } from '../../../lib/aws/ingest.ts';
 import type { StagingStore } from '../../../lib/aws/staging-store.ts';
 import type { ResolvedStream } from '../../../lib/core/config/resolved.ts';
+import type { CreateDeliveryStreamInput } from '../../../lib/core/config/shapes.ts';
+import { dynamicPartitioningOf } from '../../../lib/core/partitioning/index.ts';
 import { FakeHttpApi } from './api-gateway.ts';
 import {
   createKinesisStream,
@@ -123,7 +126,12 @@ export interface PipelineOptions {
   config?: (name: string, prefix: string) => Record<string, unknown>;
   /** Default: none beyond the region and account. */
   adapters?: (stream: ResolvedStream) => DeliveryAdapters;
+  /** The active-partition limit of a stream with dynamic partitioning (what SLUICE_ACTIVE_PARTITION_LIMIT sets). */
+  activePartitionLimit?: number;
 }
+
+/** One jq-web engine for every pipeline, as one per execution environment. */
+const jqEngine = createJqWebEngine();
 
 let counter = 0;
 
@@ -161,11 +169,16 @@ export async function pipeline(world: World, options: PipelineOptions = {}): Pro
     nowMs: clock.nowMs,
   });
   const adapters = options.adapters?.(resolved) ?? { region: REGION, accountId: ACCOUNT };
+  // As lambda/runtime.ts reads it from the environment.
+  const partitioning = dynamicPartitioningOf(
+    config as unknown as CreateDeliveryStreamInput,
+    options.activePartitionLimit === undefined ? {} : { activePartitionLimit: options.activePartitionLimit },
+  );
   const resolvedHints = resolved.destination.bufferingHints;
-  const plan = planBuffering({
-    sizeBytes: resolvedHints.sizeBytes,
-    intervalSeconds: resolvedHints.intervalSeconds,
-  });
+  const plan = planBuffering(
+    { sizeBytes: resolvedHints.sizeBytes, intervalSeconds: resolvedHints.intervalSeconds },
+    { processesBeforeStaging: partitioning !== undefined },
+  );
   const bufferDeps: BufferDeps = {
     streamName: name,
     plan,
@@ -180,6 +193,7 @@ export async function pipeline(world: World, options: PipelineOptions = {}): Pro
     queue,
     remainingMs: () => 60_000,
     deadlineMarginMs: 5_000,
+    ...(partitioning ? { partitioning, jqEngine: () => jqEngine } : {}),
   };
   const flushDeps: FlushDeps = {
     ledger,
@@ -191,6 +205,7 @@ export async function pipeline(world: World, options: PipelineOptions = {}): Pro
     nowMs: () => clock.nowMs,
     remainingMs: () => 60_000,
     deadlineMarginMs: 5_000,
+    ...(partitioning ? { partitioning } : {}),
   };
   return {
     name,

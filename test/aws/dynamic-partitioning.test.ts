@@ -1,0 +1,388 @@
+import { join } from 'node:path';
+import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
+import { handleKinesisBatch } from '../../lib/aws/buffer.ts';
+import type { BufferLedger } from '../../lib/aws/buffer-ledger.ts';
+import { awsDeliveryAdapters } from '../../lib/aws/delivery-adapters.ts';
+import { EmfMetrics } from '../../lib/aws/emf.ts';
+import { handleFlushMessages } from '../../lib/aws/flush.ts';
+import { StagingStore } from '../../lib/aws/staging-store.ts';
+import { sweep } from '../../lib/aws/sweeper.ts';
+import type { ObjectStore } from '../../lib/core/ports.ts';
+import { REGION, startEmulators } from './support/emulators.ts';
+import { type LambdaStandIn, loadHandler, startLambdaStandIn } from './support/lambda-stand-in.ts';
+import {
+  ACCOUNT,
+  BACKUP,
+  DEST,
+  objects,
+  type Pipeline,
+  type PipelineOptions,
+  pipeline as pipelineIn,
+  STAGING,
+  type World,
+} from './support/pipeline.ts';
+
+/**
+ * Dynamic partitioning on the AWS data path (spec §6): the buffer Lambda processes each Kinesis batch (the Lambda
+ * transform through a stand-in Invoke endpoint, MetadataExtraction with jq-web) and stages one chunk per evaluated
+ * prefix; the sweeper seals each partition; the flush Lambda writes one object per partition. Against kinesalite,
+ * dynalite and s3rver.
+ */
+let world: World;
+let lambda: LambdaStandIn;
+
+beforeAll(async () => {
+  const emulators = await startEmulators([DEST, BACKUP, STAGING]);
+  const store = new S3ObjectStore({
+    region: REGION,
+    endpoint: emulators.s3rver.endpoint,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  world = {
+    emulators,
+    store,
+    staging: new StagingStore(emulators.s3, STAGING),
+    metrics: new EmfMetrics('Sluice', () => {}),
+  };
+  lambda = await startLambdaStandIn({
+    enrich: await loadHandler(join(import.meta.dirname, '../../examples/transforms/enrich.mjs')),
+  });
+});
+
+afterAll(async () => {
+  world?.store.destroy();
+  await world?.emulators.stop();
+  await lambda?.stop();
+});
+
+const ENRICH_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:enrich`;
+
+/** A partitioned stream: keys from a jq query, or from the transform Lambda. */
+function partitionedConfig(
+  source: 'query' | 'lambda',
+  options: { backup?: boolean; retrySeconds?: number } = {},
+) {
+  return (name: string, prefix: string) => ({
+    DeliveryStreamName: name,
+    ExtendedS3DestinationConfiguration: {
+      BucketARN: `arn:aws:s3:::${DEST}`,
+      RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+      Prefix:
+        source === 'query'
+          ? `${prefix}customer=!{partitionKeyFromQuery:customer}/`
+          : `${prefix}customer=!{partitionKeyFromLambda:customer}/year=!{partitionKeyFromLambda:year}/`,
+      ErrorOutputPrefix: `${prefix}errors/!{firehose:error-output-type}/`,
+      CompressionFormat: 'GZIP',
+      // Spec §6: at least 64 MiB and 60 s.
+      BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+      DynamicPartitioningConfiguration: {
+        Enabled: true,
+        ...(options.retrySeconds === undefined
+          ? {}
+          : { RetryOptions: { DurationInSeconds: options.retrySeconds } }),
+      },
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors:
+          source === 'query'
+            ? [
+                {
+                  Type: 'MetadataExtraction',
+                  Parameters: [
+                    { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{customer: .customer}' },
+                    { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
+                  ],
+                },
+                { Type: 'AppendDelimiterToRecord' },
+              ]
+            : [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: ENRICH_ARN }] }],
+      },
+      ...(options.backup
+        ? {
+            S3BackupMode: 'Enabled',
+            S3BackupConfiguration: {
+              BucketARN: `arn:aws:s3:::${BACKUP}`,
+              RoleARN: `arn:aws:iam::${ACCOUNT}:role/flush`,
+              Prefix: `${prefix}source/`,
+            },
+          }
+        : {}),
+    },
+  });
+}
+
+const pipeline = (options: PipelineOptions) => pipelineIn(world, options);
+const lambdaAdapters: PipelineOptions['adapters'] = (stream) =>
+  awsDeliveryAdapters(
+    stream,
+    { region: REGION, accountId: ACCOUNT },
+    {
+      glue: () => {
+        throw new Error('No conversion here.');
+      },
+      lambda: () =>
+        new LambdaClient({
+          region: REGION,
+          endpoint: lambda.endpoint,
+          credentials: { accessKeyId: 'AKIDSLUICETEST', secretAccessKey: 'secret' },
+          maxAttempts: 1,
+        }),
+      destinations: () => {
+        throw new Error('These streams deliver to S3.');
+      },
+    },
+  );
+
+async function put(p: Pipeline, lines: string[]): Promise<void> {
+  const client = p.api.client();
+  const response = await client.send(
+    new PutRecordBatchCommand({
+      DeliveryStreamName: p.name,
+      Records: lines.map((line) => ({ Data: Buffer.from(line) })),
+    }),
+  );
+  expect(response.FailedPutCount).toBe(0);
+  client.destroy();
+}
+
+/** The buffer Lambda over every pending Kinesis batch. */
+const buffer = (p: Pipeline) => p.mapping.drain((event) => handleKinesisBatch(event, p.bufferDeps));
+
+/** The interval passes, the sweeper seals every partition, the flush Lambda runs each flush. */
+async function sweepAndFlush(p: Pipeline, flushDeps = p.flushDeps): Promise<number> {
+  p.clock.nowMs = Date.now() + 61_000;
+  await sweep(p.bufferDeps);
+  return p.queue.deliverTo((event) => handleFlushMessages(event, flushDeps));
+}
+
+/** Objects under a prefix as key (relative to it, without the file name) → sorted records. */
+async function byPartition(p: Pipeline, under = ''): Promise<Map<string, string[]>> {
+  const result = new Map<string, string[]>();
+  for (const [key, lines] of await objects(world, DEST, `${p.prefix}${under}`)) {
+    const folder = key.slice(p.prefix.length, key.lastIndexOf('/') + 1);
+    result.set(folder, [...(result.get(folder) ?? []), ...lines].sort());
+  }
+  return result;
+}
+
+/** The §4.2 documents under the stream's error prefix for one error-output type. */
+async function errorDocuments(p: Pipeline, type: string): Promise<Array<Record<string, unknown>>> {
+  const found = await objects(world, DEST, `${p.prefix}errors/${type}/`);
+  return [...found.values()].flat().map((line) => JSON.parse(line));
+}
+
+const rawDataOf = (document: Record<string, unknown>) =>
+  Buffer.from(String(document.rawData), 'base64').toString();
+
+describe('keys from partitionKeyFromQuery (MetadataExtraction with jq-web in the buffer Lambda)', () => {
+  it('writes one object per partition, each with exactly its records; missing keys go to the error prefix', async () => {
+    const p = await pipeline({ config: partitionedConfig('query', { backup: true }) });
+    const sent = [
+      '{"customer":"acme","n":1}',
+      '{"customer":"globex","n":2}',
+      '{"customer":"acme","n":3}',
+      '{"n":4}',
+      'not json',
+      '{"customer":"initech","n":5}',
+    ];
+    await put(p, sent.slice(0, 3));
+    await put(p, sent.slice(3));
+    await buffer(p);
+    // Staged per partition: each evaluated prefix has its own open buffer in the ledger.
+    expect(
+      (await p.ledger.partitions())
+        .filter((partition) => partition.openBytes > 0)
+        .map((partition) => partition.partition)
+        .sort(),
+    ).toEqual([`${p.prefix}customer=acme/`, `${p.prefix}customer=globex/`, `${p.prefix}customer=initech/`]);
+    expect(p.queue.messages).toEqual([]);
+
+    expect(await sweepAndFlush(p)).toBe(0);
+    expect(await byPartition(p, 'customer=')).toEqual(
+      new Map([
+        ['customer=acme/', ['{"customer":"acme","n":1}', '{"customer":"acme","n":3}']],
+        ['customer=globex/', ['{"customer":"globex","n":2}']],
+        ['customer=initech/', ['{"customer":"initech","n":5}']],
+      ]),
+    );
+    const failed = await errorDocuments(p, 'processing-failed');
+    expect(failed.map(rawDataOf).sort()).toEqual(['not json', '{"n":4}']);
+    for (const document of failed) {
+      // The dynamic-partitioning variant of §4.2: no lambdaARN.
+      expect(Object.keys(document).sort()).toEqual([
+        'arrivalTimestamp',
+        'attemptEndingTimestamp',
+        'attemptsMade',
+        'errorCode',
+        'errorMessage',
+        'rawData',
+      ]);
+      expect(document.errorCode).toBe('DynamicPartitioning.MetadataExtractionFailed');
+    }
+    // The source backup holds every record as it arrived, written by the buffer Lambda.
+    const backup = [...(await objects(world, BACKUP, `${p.prefix}source/`)).values()].flat().join('');
+    for (const line of sent) expect(backup).toContain(line);
+    // Every partition is delivered and forgotten: none is active any more.
+    expect(await p.ledger.activePartitions()).toEqual(new Set());
+    expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
+});
+
+describe('keys from partitionKeyFromLambda (the transform runs in the buffer Lambda)', () => {
+  it('partitions by the keys the transform returns; dropped records vanish, failed ones keep lambdaARN', async () => {
+    const p = await pipeline({ config: partitionedConfig('lambda'), adapters: lambdaAdapters });
+    await put(p, [
+      '{"customer_id":"c1","n":1}',
+      '{"customer_id":"c2","n":2}',
+      '{"type":"heartbeat"}',
+      '[1,2]',
+      '{"customer_id":"c1","n":3}',
+    ]);
+    await buffer(p);
+    expect(await sweepAndFlush(p)).toBe(0);
+    const year = new Date().getUTCFullYear();
+    const found = await byPartition(p, 'customer=');
+    expect([...found.keys()].sort()).toEqual([`customer=c1/year=${year}/`, `customer=c2/year=${year}/`]);
+    expect(found.get(`customer=c1/year=${year}/`)!.map((line) => JSON.parse(line).n)).toEqual([1, 3]);
+    expect(found.get(`customer=c2/year=${year}/`)!.map((line) => JSON.parse(line).processedAt)).toHaveLength(
+      1,
+    );
+    const failed = await errorDocuments(p, 'processing-failed');
+    expect(failed.map(rawDataOf)).toEqual(['[1,2]']);
+    expect(failed[0]).toMatchObject({ errorCode: 'Lambda.ProcessingFailedStatus', lambdaARN: ENRICH_ARN });
+  });
+});
+
+describe('the active-partition limit (spec §6)', () => {
+  it('refuses records that would open a partition past the limit, across batches, until partitions deliver', async () => {
+    const p = await pipeline({ config: partitionedConfig('query'), activePartitionLimit: 3 });
+    const first = ['a', 'b', 'c', 'd', 'e', 'a'].map((customer, n) => `{"customer":"${customer}","n":${n}}`);
+    await put(p, first);
+    await buffer(p);
+    // A later batch: partitions already open take records, a new one is refused while three are active.
+    const second = ['{"customer":"b","n":10}', '{"customer":"f","n":11}'];
+    await put(p, second);
+    await buffer(p);
+    expect(await sweepAndFlush(p)).toBe(0);
+
+    const delivered = await byPartition(p, 'customer=');
+    expect([...delivered.keys()].sort()).toEqual(['customer=a/', 'customer=b/', 'customer=c/']);
+    const exceeded = await errorDocuments(p, 'activePartitionExceeded');
+    expect(exceeded.map(rawDataOf).sort()).toEqual(
+      ['{"customer":"d","n":3}', '{"customer":"e","n":4}', '{"customer":"f","n":11}'].sort(),
+    );
+    expect(exceeded[0]!.errorCode).toBe('DynamicPartitioning.ActivePartitionsLimitExceeded');
+    // The counts add up: every record is in exactly one place.
+    const total = [...delivered.values()].flat().length + exceeded.length;
+    expect(total).toBe(first.length + second.length);
+
+    // Delivered partitions stop counting: a new customer is taken again.
+    await put(p, ['{"customer":"g","n":20}']);
+    await buffer(p);
+    expect(await sweepAndFlush(p)).toBe(0);
+    expect((await byPartition(p, 'customer=g/')).get('customer=g/')).toEqual(['{"customer":"g","n":20}']);
+  });
+});
+
+describe('failures and re-drives with partitions', () => {
+  it('a replayed Kinesis batch and a buffer Lambda killed mid-staging neither lose nor duplicate', async () => {
+    const p = await pipeline({ config: partitionedConfig('query') });
+    const sent = ['{"customer":"x","n":1}', '{"customer":"y","n":2}', '{"n":3}'];
+    await put(p, sent);
+    const [batch] = await p.mapping.poll();
+    // The Lambda dies after the error object and the first partition's chunk: the mapping replays the batch.
+    let stagedChunks = 0;
+    const dyingStaging = Object.create(world.staging) as StagingStore;
+    dyingStaging.put = async (key, body) => {
+      if (stagedChunks++ === 1) throw new Error('Lambda killed mid-staging');
+      await world.staging.put(key, body);
+    };
+    await expect(
+      handleKinesisBatch(batch!.event, { ...p.bufferDeps, staging: dyingStaging }),
+    ).rejects.toThrow('Lambda killed mid-staging');
+    await handleKinesisBatch(batch!.event, p.bufferDeps);
+    await handleKinesisBatch(batch!.event, p.bufferDeps);
+    const open = await Promise.all(
+      [`${p.prefix}customer=x/`, `${p.prefix}customer=y/`].map((id) => p.ledger.openChunks(id)),
+    );
+    expect(open.map((chunks) => chunks.length)).toEqual([1, 1]);
+    expect(await sweepAndFlush(p)).toBe(0);
+    // One object per partition and one error object: the replays overwrote what the first attempt wrote.
+    expect(await byPartition(p, 'customer=')).toEqual(
+      new Map([
+        ['customer=x/', [sent[0]]],
+        ['customer=y/', [sent[1]]],
+      ]),
+    );
+    expect((await errorDocuments(p, 'processing-failed')).map(rawDataOf)).toEqual([sent[2]]);
+  });
+
+  it('a flush killed mid-delivery is re-driven: every partition once, nothing lost', async () => {
+    const p = await pipeline({ config: partitionedConfig('query') });
+    const sent = Array.from({ length: 40 }, (_, n) => `{"customer":"c${n % 4}","n":${n}}`);
+    await put(p, sent);
+    await buffer(p);
+    p.clock.nowMs = Date.now() + 61_000;
+    await sweep(p.bufferDeps);
+    expect(p.queue.messages).toHaveLength(4);
+    // 1st round: the 2nd flush's put fails and the Lambda reaches its deadline while backing off; the 3rd flush's
+    // Lambda dies after its put, before the ledger records it.
+    let puts = 0;
+    let remainingMs = 60_000;
+    const failing: ObjectStore = {
+      async putObject(input) {
+        if (puts++ === 1) {
+          remainingMs = 1_000;
+          throw new Error('Slow Down');
+        }
+        await world.store.putObject(input);
+      },
+    };
+    let recorded = 0;
+    const dyingLedger = Object.create(p.ledger) as BufferLedger;
+    dyingLedger.markDelivered = async (flushId, marker) => {
+      if (!marker.startsWith('partition:') && recorded++ === 1)
+        throw new Error('Lambda killed after the put');
+      await p.ledger.markDelivered(flushId, marker);
+    };
+    const dyingDeps = { ...p.flushDeps, store: failing, ledger: dyingLedger, remainingMs: () => remainingMs };
+    const failed = await p.queue.deliverTo(async (event) => {
+      const result = await handleFlushMessages(event, dyingDeps);
+      remainingMs = 60_000;
+      return result;
+    });
+    expect(failed).toBe(2);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    const found = await objects(world, DEST, p.prefix);
+    expect(found.size).toBe(4);
+    expect([...found.values()].flat().sort()).toEqual([...sent].sort());
+    expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
+
+  it('after RetryOptions.DurationInSeconds the partition goes to the error prefix in the §4.2 shape', async () => {
+    const p = await pipeline({ config: partitionedConfig('query', { retrySeconds: 0 }) });
+    await put(p, ['{"customer":"z","n":1}', '{"customer":"z","n":2}']);
+    await buffer(p);
+    const denied: ObjectStore = {
+      async putObject(input) {
+        if (input.key.includes('customer=')) {
+          throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', code: 'AccessDenied' });
+        }
+        await world.store.putObject(input);
+      },
+    };
+    expect(await sweepAndFlush(p, { ...p.flushDeps, store: denied })).toBe(0);
+    expect(await byPartition(p, 'customer=')).toEqual(new Map());
+    const failed = await errorDocuments(p, 'processing-failed');
+    expect(failed.map(rawDataOf)).toEqual(['{"customer":"z","n":1}', '{"customer":"z","n":2}']);
+    expect(failed[0]).toMatchObject({
+      errorCode: 'S3.AccessDenied',
+      errorMessage: 'Access Denied',
+      attemptsMade: 1,
+    });
+    expect(failed[0]).not.toHaveProperty('lambdaARN');
+  });
+});
