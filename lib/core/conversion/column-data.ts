@@ -8,7 +8,8 @@ import { type LeafColumn, Physical } from './schema.ts';
  * Storage by physical type: BOOLEAN, INT32 (and DATE, small decimals) in `words`, one per value; INT64 (bigint,
  * timestamp, decimals up to 18 digits) in `words` as little-endian (low, high) pairs, which is also their PLAIN
  * byte layout; FLOAT/DOUBLE in `floats32`/`floats64`; BYTE_ARRAY values back to back in `bytes` with their end
- * offsets in `ends`; FIXED_LEN_BYTE_ARRAY back to back in `bytes` at the fixed width.
+ * offsets in `ends` and their dictionary hashes (byteArrayHash) in `hashes`; FIXED_LEN_BYTE_ARRAY back to back in
+ * `bytes` at the fixed width.
  */
 export class ColumnData {
   levelCount = 0;
@@ -20,7 +21,10 @@ export class ColumnData {
   floats32: Float32Array;
   floats64: Float64Array;
   bytes: Uint8Array;
+  /** Over `bytes`, for word-at-a-time copies and hashing. */
+  view: DataView;
   ends: Int32Array;
+  hashes: Int32Array;
   /** Bytes a value takes in `words`/`floats*`/`bytes` (0 for BYTE_ARRAY, whose size varies). */
   readonly valueWidth: number;
   private markedLevels = 0;
@@ -37,7 +41,9 @@ export class ColumnData {
     this.floats32 = new Float32Array(p === Physical.FLOAT ? 256 : 0);
     this.floats64 = new Float64Array(p === Physical.DOUBLE ? 256 : 0);
     this.bytes = new Uint8Array(p === Physical.BYTE_ARRAY || p === Physical.FIXED_LEN_BYTE_ARRAY ? 4096 : 0);
+    this.view = new DataView(this.bytes.buffer);
     this.ends = new Int32Array(p === Physical.BYTE_ARRAY ? 256 : 0);
+    this.hashes = new Int32Array(p === Physical.BYTE_ARRAY ? 256 : 0);
     this.valueWidth =
       p === Physical.INT64 || p === Physical.DOUBLE
         ? 8
@@ -126,15 +132,20 @@ export class ColumnData {
       const bigger = new Uint8Array(Math.max(needed, this.bytes.length * 2));
       bigger.set(this.bytes.subarray(0, this.byteLength));
       this.bytes = bigger;
+      this.view = new DataView(bigger.buffer);
     }
     return this.byteLength;
   }
 
-  /** Closes a BYTE_ARRAY value whose bytes were written at [byteLength, end). */
-  endBytes(end: number): void {
+  /** Closes a BYTE_ARRAY value whose bytes were written at [byteLength, end), with its byteArrayHash. */
+  endBytes(end: number, hash: number): void {
     const n = this.valueCount;
-    if (n === this.ends.length) this.ends = growInt32(this.ends);
+    if (n === this.ends.length) {
+      this.ends = growInt32(this.ends);
+      this.hashes = growInt32(this.hashes);
+    }
     this.ends[n] = end;
+    this.hashes[n] = hash;
     this.byteLength = end;
     this.valueCount = n + 1;
   }
@@ -146,7 +157,16 @@ export class ColumnData {
     // A subarray per value costs more than copying a short string byte by byte.
     if (length < 48) for (let i = 0; i < length; i++) bytes[at + i] = source[start + i]!;
     else bytes.set(source.subarray(start, end), at);
-    this.endBytes(at + length);
+    this.endBytes(at + length, byteArrayHash(bytes, this.view, at, at + length));
+  }
+
+  /** Cuts the last BYTE_ARRAY value to end at `end` (char/varchar truncation). */
+  truncateLast(end: number): void {
+    const n = this.valueCount - 1;
+    const start = n === 0 ? 0 : this.ends[n - 1]!;
+    this.ends[n] = end;
+    this.hashes[n] = byteArrayHash(this.bytes, this.view, start, end);
+    this.byteLength = end;
   }
 
   /** A FIXED_LEN_BYTE_ARRAY value. */
@@ -197,4 +217,32 @@ function growInt32(array: Int32Array): Int32Array {
   const bigger = new Int32Array(Math.max(array.length * 2, 16));
   bigger.set(array);
   return bigger;
+}
+
+/**
+ * The hash the dictionary keys a BYTE_ARRAY value by: a multiply per little-endian 4-byte word from the value's
+ * start, a multiply per remaining byte, then the length mixed in. Computed as a value is stored (the JSON scanner
+ * computes it while copying a string a word at a time, see JsonShredder.copyString), so building the dictionary
+ * does not read the bytes a second time.
+ */
+export function byteArrayHash(bytes: Uint8Array, view: DataView, start: number, end: number): number {
+  let h = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) h = hashWord(h, view.getInt32(i, true));
+  for (; i < end; i++) h = hashByte(h, bytes[i]!);
+  return finishHash(h, end - start);
+}
+
+export function hashWord(h: number, word: number): number {
+  const x = Math.imul(h ^ word, 0x9e3779b1);
+  return x ^ (x >>> 13);
+}
+
+export function hashByte(h: number, byte: number): number {
+  return Math.imul(h ^ byte, 0x01000193);
+}
+
+export function finishHash(h: number, length: number): number {
+  const x = Math.imul(h ^ length, 0x85ebca6b);
+  return x ^ (x >>> 15);
 }

@@ -25,7 +25,7 @@ export function buildDictionary(column: ColumnData, maxBytes: number): Dictionar
   if (n === 0) return undefined;
   switch (column.leaf.physical) {
     case Physical.BYTE_ARRAY:
-      return byteArrayDictionary(column.bytes, column.ends, n, maxBytes);
+      return byteArrayDictionary(column.bytes, column.ends, column.hashes, n, maxBytes);
     case Physical.INT32:
       return wordDictionary(column.words, n, maxBytes);
     case Physical.FLOAT:
@@ -87,9 +87,11 @@ class EntryTable {
 const PROBE_VALUES = 16_384;
 const MAX_DISTINCT_SHARE = 0.5;
 
+/** Strings and binary, by the hashes computed as they were stored (ColumnData.hashes). */
 function byteArrayDictionary(
   bytes: Uint8Array,
   ends: Int32Array,
+  hashes: Int32Array,
   n: number,
   maxBytes: number,
 ): Dictionary | undefined {
@@ -100,15 +102,7 @@ function byteArrayDictionary(
   let start = 0;
   for (let v = 0; v < n; v++) {
     const end = ends[v]!;
-    let h = end - start;
-    let i = start;
-    // Four bytes per multiply: the bytes are already in cache, the multiplies are the cost.
-    for (; i + 4 <= end; i += 4) {
-      h = Math.imul(h ^ view.getInt32(i, true), 0x9e3779b1);
-      h ^= h >>> 13;
-    }
-    for (; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    h ^= h >>> 15;
+    const h = hashes[v]!;
     const slots = table.slots;
     const mask = slots.length - 1;
     let slot = h & mask;

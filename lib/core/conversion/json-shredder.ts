@@ -1,5 +1,5 @@
 import { SluiceError } from '../errors.ts';
-import type { ColumnData } from './column-data.ts';
+import { type ColumnData, finishHash, hashByte, hashWord } from './column-data.ts';
 import type { HiveJsonSerDeOptions, OpenXJsonSerDeOptions } from './config.ts';
 import { MALFORMED_DATA, PARSE_ERROR, RecordFailure } from './failures.ts';
 import { hiveTypeName } from './hive-types.ts';
@@ -73,6 +73,8 @@ class Node {
  */
 export class JsonShredder {
   private b: Uint8Array = new Uint8Array(0);
+  /** Over `b`, for reading strings a word at a time. */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private p = 0;
   private e = 0;
   private recordStart = 0;
@@ -222,7 +224,7 @@ export class JsonShredder {
 
   private objects(data: Uint8Array, start: number, end: number): number {
     this.recordStart = start;
-    this.b = data;
+    this.input(data);
     this.p = start;
     this.e = end;
     let rows = 0;
@@ -244,9 +246,15 @@ export class JsonShredder {
     return rows;
   }
 
+  private input(data: Uint8Array): void {
+    if (data === this.b) return;
+    this.b = data;
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+
   /** A ParseError when data[start, end) is not a sequence of JSON values, else undefined. */
   private syntaxError(data: Uint8Array, start: number, end: number): RecordFailure | undefined {
-    this.b = data;
+    this.input(data);
     this.p = start;
     this.e = end;
     try {
@@ -821,8 +829,7 @@ export class JsonShredder {
       }
       i++;
     }
-    column.ends[column.valueCount - 1] = i;
-    column.byteLength = i;
+    column.truncateLast(i);
   }
 
   /** The last scanned string's content as valid UTF-8 bytes (escapes decoded; bad UTF-8 replaced, as Java does). */
@@ -875,25 +882,39 @@ export class JsonShredder {
   /**
    * The common case of a string value, scanned and copied into the column in one pass: plain ASCII without
    * escapes. Returns false, having changed nothing, for any other string (the general path then handles it).
+   * Four bytes at a time while none of them ends the string or needs the general path, then byte by byte; the
+   * dictionary's hash (byteArrayHash) is computed on the way, words then bytes as it defines them.
    */
   private copyString(column: ColumnData, rep: number): boolean {
     const b = this.b;
     const e = this.e;
+    const view = this.view;
     const start = this.p + 1;
     const at = column.reserveBytes(e - start);
     const out = column.bytes;
+    const outView = column.view;
     let i = start;
     let n = at;
+    let h = 0;
+    while (i + 4 <= e) {
+      const w = view.getInt32(i, true);
+      if (needsCare(w) !== 0) break;
+      outView.setInt32(n, w, true);
+      h = hashWord(h, w);
+      i += 4;
+      n += 4;
+    }
     for (;;) {
       if (i >= e) return false;
       const c = b[i]!;
       if (c === 0x22) break;
       if (c === 0x5c || c < 0x20 || c >= 0x80) return false;
       out[n++] = c;
+      h = hashByte(h, c);
       i++;
     }
     column.valueAt(rep);
-    column.endBytes(n);
+    column.endBytes(n, finishHash(h, n - at));
     this.p = i + 1;
     return true;
   }
@@ -1078,5 +1099,21 @@ export class JsonShredder {
 }
 
 const NULL_BYTES = new TextEncoder().encode('null');
+
+/**
+ * Non-zero when one of the four bytes of `w` is '"', '\\', a control character or not ASCII: the classic
+ * "has a zero byte" and "has a byte less than n" word tricks, exact as a yes/no answer.
+ */
+function needsCare(w: number): number {
+  const quote = w ^ 0x22222222;
+  const backslash = w ^ 0x5c5c5c5c;
+  return (
+    (w |
+      ((quote - 0x01010101) & ~quote) |
+      ((backslash - 0x01010101) & ~backslash) |
+      ((w - 0x20202020) & ~w)) &
+    0x80808080
+  );
+}
 const DUPLICATE_KEY = new Error('duplicate key');
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
