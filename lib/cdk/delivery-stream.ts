@@ -176,10 +176,21 @@ export class DeliveryStream extends Construct {
     this.metricPrefix = config.metricPrefix;
     const mayOutlastOneRun =
       config.member !== 'ExtendedS3DestinationConfiguration' || hasLambdaProcessor(config.configuration);
-    this.bufferingPlan = planBuffering(config.bufferingHints, { mayOutlastOneRun });
+    const partitioned = isDynamicallyPartitioned(config.configuration);
+    this.bufferingPlan = planBuffering(config.bufferingHints, {
+      mayOutlastOneRun,
+      processesBeforeStaging: partitioned,
+    });
     if (this.bufferingPlan.mode === 'direct') {
       // Direct mode: the buffer Lambda delivers, so it needs the destination's grants too.
       this.destination.bind(new Construct(this, 'DirectDelivery'), { role: bufferRole, additionalRoles: [] });
+    } else if (partitioned) {
+      // Dynamic partitioning: the buffer Lambda runs the transform and writes error output and source backup
+      // (lib/aws/partition-staging.ts), so it gets the destination's grants too.
+      this.destination.bind(new Construct(this, 'PartitionRouting'), {
+        role: bufferRole,
+        additionalRoles: [],
+      });
     }
     const streamConfig = stack.toJsonString({
       DeliveryStreamName: this.deliveryStreamName,
@@ -200,6 +211,9 @@ export class DeliveryStream extends Construct {
       [ENV.flushQueueUrl]: this.flushQueue.queueUrl,
       [ENV.accountId]: stack.account,
       [ENV.metricsNamespace]: this.metricsNamespace,
+      ...(config.activePartitionLimit === undefined
+        ? {}
+        : { [ENV.activePartitionLimit]: String(config.activePartitionLimit) }),
     };
     // A flush holds up to the size hint (128 MiB) plus its compressed copy.
     const deliveryMemory = Math.min(
@@ -211,7 +225,8 @@ export class DeliveryStream extends Construct {
       role: bufferRole,
       description: `Sluice ${this.deliveryStreamName}: Kinesis → staged chunks (${this.bufferingPlan.mode})`,
       memorySize: this.bufferingPlan.mode === 'direct' ? deliveryMemory : 1024,
-      timeout: Duration.minutes(5),
+      // Routing partitions runs the transform in this Lambda: calls of up to 5 minutes, retried.
+      timeout: partitioned && mayOutlastOneRun ? LONG_FLUSH_TIMEOUT : Duration.minutes(5),
       environment,
     });
     this.flushFunction = runtimeFunction(this, 'Flush', {
@@ -463,6 +478,11 @@ function hasLambdaProcessor(configuration: Record<string, unknown>): boolean {
     | { Processors?: Array<{ Type?: string }> }
     | undefined;
   return (processing?.Processors ?? []).some((processor) => processor.Type === 'Lambda');
+}
+
+function isDynamicallyPartitioned(configuration: Record<string, unknown>): boolean {
+  const partitioning = configuration.DynamicPartitioningConfiguration as { Enabled?: boolean } | undefined;
+  return partitioning?.Enabled === true;
 }
 
 function configLength(config: DestinationConfig): number {

@@ -19,6 +19,8 @@ export interface DestinationConfig {
   /** Prefix of the destination's Firehose metrics (spec §11), e.g. `DeliveryToS3`. */
   readonly metricPrefix: string;
   readonly dependables?: IDependable[];
+  /** With dynamic partitioning: the stream's active-partition limit, when not Firehose's default of 500. */
+  readonly activePartitionLimit?: number;
 }
 
 /** A delivery destination as a strategy object, as in aws-cdk-lib's aws-kinesisfirehose. */

@@ -28,6 +28,21 @@ export interface RuntimeFunctionProps {
   role?: iam.IRole;
 }
 
+/**
+ * The buffer Lambda runs MetadataExtraction with jq-web (lib/adapters/jq-web-engine.ts), which loads `jq.wasm` from
+ * its own directory at run time: esbuild cannot inline it, so the package's three files are copied next to the
+ * bundle, where `require('jq-web')` from index.mjs finds them. A copy, not an npm install: synth stays offline.
+ */
+const shipJqWeb: nodejs.ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => {
+    const from = join(inputDir, 'node_modules', 'jq-web');
+    const to = join(outputDir, 'node_modules', 'jq-web');
+    return [`mkdir -p "${to}"`, `cp "${from}/jq.js" "${from}/jq.wasm" "${from}/package.json" "${to}/"`];
+  },
+};
+
 /** A Sluice Lambda: Node 22, ARM64, ESM bundled locally with esbuild (no Docker), its own log group. */
 export function runtimeFunction(scope: Construct, id: string, props: RuntimeFunctionProps): lambda.Function {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -70,6 +85,7 @@ export function runtimeFunction(scope: Construct, id: string, props: RuntimeFunc
             // Some CommonJS dependencies call require(); ESM bundles need it defined.
             banner:
               "import { createRequire as __sluiceRequire } from 'node:module'; const require = __sluiceRequire(import.meta.url);",
+            ...(props.handler === 'buffer' ? { commandHooks: shipJqWeb } : {}),
           },
         });
   acknowledge(

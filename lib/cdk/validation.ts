@@ -42,17 +42,6 @@ export function failIfInvalid(
   deliveryStreamName = 'sluice-placeholder',
 ): void {
   const input = withPlaceholders({ DeliveryStreamName: deliveryStreamName, [member]: configuration });
-  // The flush Lambda runs every processor but MetadataExtraction, which serves dynamic partitioning: the AWS
-  // runtime stages one partition per stream and has no jq engine yet. Refused here rather than deploying a
-  // stream whose every flush would fail into the DLQ.
-  const processors = (
-    configuration.ProcessingConfiguration as { Processors?: Array<{ Type?: string }> } | undefined
-  )?.Processors;
-  if ((processors ?? []).some((p) => p.Type === 'MetadataExtraction')) {
-    throw new DeliveryStreamConfigError(
-      `${scope.node.path}: Sluice on AWS does not support the MetadataExtraction processor yet (dynamic partitioning); the local runtime runs it.`,
-    );
-  }
   try {
     validateCreateInput(input);
   } catch (error) {

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -59,6 +60,27 @@ it('keeps every Lambda package well under 250 MB unzipped (the flush Lambda carr
   const flushBundle = readFileSync(join(outdir, flush.name, 'index.mjs'), 'utf8');
   for (const client of ['client-glue', 'client-lambda'])
     expect(flushBundle).toContain(`from"@aws-sdk/${client}"`);
+});
+
+it('ships jq-web with the buffer Lambda, loadable from the bundle’s own directory (MetadataExtraction)', async () => {
+  const assets = readdirSync(outdir).filter((name) => existsSync(join(outdir, name, 'index.mjs.map')));
+  const buffer = assets.find((name) => handlerOf(join(outdir, name)) === 'buffer')!;
+  const bundle = readFileSync(join(outdir, buffer, 'index.mjs'), 'utf8');
+  // The adapter requires the package at run time; esbuild leaves the call for Node to resolve next to index.mjs.
+  expect(bundle).toContain('"jq-web"');
+  expect(readdirSync(join(outdir, buffer, 'node_modules', 'jq-web')).sort()).toEqual([
+    'jq.js',
+    'jq.wasm',
+    'package.json',
+  ]);
+  // Resolved as the handler resolves it (the temporary directory has no other node_modules above it).
+  const jq = await (createRequire(join(outdir, buffer, 'index.mjs'))('jq-web') as Promise<{
+    raw(input: string, filter: string, flags?: string[]): string;
+  }>);
+  expect(jq.raw('{"customer":{"id":7}}', '{customer: .customer.id}', ['-c']).trim()).toBe('{"customer":7}');
+  for (const name of assets.filter((name) => name !== buffer)) {
+    expect(existsSync(join(outdir, name, 'node_modules'))).toBe(false);
+  }
 });
 
 const mib = (bytes: number) => (bytes / 1_048_576).toFixed(2);

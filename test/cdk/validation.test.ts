@@ -126,10 +126,10 @@ describe('S3Bucket fails (with the core’s rules) when', () => {
       /s3Backup.mode FAILED is not available/,
     );
   });
-  it('a processor the AWS runtime cannot run yet is configured (MetadataExtraction)', () => {
+  it('a MetadataExtraction processor is configured without dynamic partitioning', () => {
     expect(() =>
       s3Stream({ processors: [MetadataExtractionProcessor.jq16({ customer: '.customer' })] }),
-    ).toThrow(/Sluice on AWS does not support the MetadataExtraction processor/);
+    ).toThrow(/MetadataExtractionProcessor needs dynamicPartitioning: \{ enabled: true \}/);
   });
   it('data format conversion is combined with compression', () => {
     expect(() =>
