@@ -76,7 +76,11 @@ describe('a dynamically partitioned stream', () => {
     ]) {
       expect(rendered).toContain(fragment);
     }
-    expect(s.bufferingPlan).toMatchObject({ mode: 'staged', sizeBytes: 128 * 1_048_576, intervalSeconds: 300 });
+    expect(s.bufferingPlan).toMatchObject({
+      mode: 'staged',
+      sizeBytes: 128 * 1_048_576,
+      intervalSeconds: 300,
+    });
   });
 
   it('lets the buffer Lambda write error output and invoke the transform; passes the partition limit', () => {
