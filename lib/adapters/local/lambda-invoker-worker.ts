@@ -54,24 +54,27 @@ function errorOf(error) {
   };
 }
 
-// The event a packed one stands for, with the members in the JSON event's order (spec §5.1).
+// The event a packed one stands for, with the members in the JSON event's order (spec §5.1), and what was sent:
+// the records' bytes, where each ends, and each record's base64 text.
 function eventOf(packed) {
   const bytes = Buffer.from(packed.bytes);
-  const records = new Array(packed.recordIds.length);
+  const texts = new Array(packed.recordIds.length);
+  const records = new Array(texts.length);
   let start = 0;
   for (let i = 0; i < records.length; i++) {
     const end = packed.ends[i];
+    texts[i] = bytes.toString('base64', start, end);
     const record = {
       recordId: packed.recordIds[i],
       approximateArrivalTimestamp: packed.arrivals[i],
-      data: bytes.toString('base64', start, end),
+      data: texts[i],
     };
     const metadata = packed.metadata?.[i];
     if (metadata !== undefined) record.kinesisRecordMetadata = metadata;
     records[i] = record;
     start = end;
   }
-  return Object.assign({}, packed.head, { records });
+  return { event: Object.assign({}, packed.head, { records }), sent: { bytes, ends: packed.ends, texts } };
 }
 
 const NOT_PLAIN = Symbol('not plain');
@@ -113,7 +116,7 @@ function plainCopy(value, depth, json, role) {
     json.bytes += 4;
     return null;
   }
-  if (depth > 100) return NOT_PLAIN;
+  if (depth > 100 || typeof value.toJSON === 'function') return NOT_PLAIN;
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) return NOT_PLAIN;
     const copy = new Array(value.length);
@@ -126,6 +129,7 @@ function plainCopy(value, depth, json, role) {
         copy[i] = null;
         continue;
       }
+      if (role === 'records') json.index = i;
       const itemCopy = plainCopy(item, depth + 1, json, role === 'records' ? 'entry' : undefined);
       if (itemCopy === NOT_PLAIN) return NOT_PLAIN;
       copy[i] = itemCopy;
@@ -153,28 +157,42 @@ function plainCopy(value, depth, json, role) {
   }
   json.bytes += 2 + Math.max(0, members - 1);
   if (data !== undefined) {
-    if (copy.result === 'Ok') json.okEntries.push(copy);
+    if (copy.result === 'Ok') json.okEntries.push({ entry: copy, index: json.index });
     else json.bytes += jsonStringBytes(data);
   }
   return copy;
 }
 
-// Replaces the data of Ok entries that is standard padded base64 with the bytes it decodes to, in one buffer for
-// all: the check the server would make (transform-response.ts strictBase64), done here so that the server's thread
-// neither parses nor decodes. Sizes the data as JSON would carry it.
-function decodeOkData(json) {
+// Replaces the data of Ok entries that is standard padded base64 with the bytes it decodes to: the check the server
+// would make (transform-response.ts strictBase64), done here so that the server's thread neither parses nor
+// decodes. Data returned as it was sent (the same text at the same position, as a filter or a function that only
+// adds partition keys returns it) is the sent bytes, with nothing to decode; the rest is decoded into one buffer.
+// Sizes the data as JSON would carry it. Returns the buffers the answer's data lie in.
+function decodeOkData(json, sent) {
   let capacity = 0;
-  for (const entry of json.okEntries) capacity += Math.ceil(entry.data.length / 4) * 3;
+  const changed = [];
+  for (const ok of json.okEntries) {
+    const text = ok.entry.data;
+    if (text === sent.texts[ok.index]) {
+      const start = ok.index === 0 ? 0 : sent.ends[ok.index - 1];
+      json.bytes += text.length + 2; // the base64 alphabet needs no escaping
+      ok.entry.data = new Uint8Array(sent.bytes.buffer, sent.bytes.byteOffset + start, sent.ends[ok.index] - start);
+    } else {
+      changed.push(ok.entry);
+      capacity += Math.ceil(text.length / 4) * 3;
+    }
+  }
+  if (changed.length === 0) return [sent.bytes.buffer];
   const decoded = Buffer.allocUnsafeSlow(capacity);
   let offset = 0;
-  for (const entry of json.okEntries) {
+  for (const entry of changed) {
     const text = entry.data;
     if (text.length % 4 === 0 && !text.includes('-') && !text.includes('_')) {
       const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
       const length = (text.length / 4) * 3 - padding;
       // Node's decoder skips what it cannot read: the text is strict base64 when nothing was skipped.
       if (decoded.write(text, offset, 'base64') === length) {
-        json.bytes += text.length + 2; // the base64 alphabet needs no escaping
+        json.bytes += text.length + 2;
         entry.data = new Uint8Array(decoded.buffer, offset, length);
         offset += length;
         continue;
@@ -182,16 +200,16 @@ function decodeOkData(json) {
     }
     json.bytes += jsonStringBytes(text);
   }
-  return decoded.buffer;
+  return [sent.bytes.buffer, decoded.buffer];
 }
 
 // The handler's answer for the parent without JSON: { answer, payloadBytes, transfer }, or undefined when only
 // JSON can say what the answer is.
-function answerOf(result) {
-  const json = { bytes: 0, okEntries: [] };
+function answerOf(result, sent) {
+  const json = { bytes: 0, okEntries: [], index: 0 };
   const answer = plainCopy(result, 0, json, undefined);
   if (answer === NOT_PLAIN) return undefined;
-  const transfer = json.okEntries.length > 0 ? [decodeOkData(json)] : [];
+  const transfer = json.okEntries.length > 0 ? decodeOkData(json, sent) : [];
   return { answer, payloadBytes: json.bytes, transfer };
 }
 
@@ -199,7 +217,8 @@ parentPort.on('message', async ({ id, payload, event, deadlineMs }) => {
   try {
     handlerPromise ??= loadHandler();
     const handler = await handlerPromise;
-    const input = event === undefined ? JSON.parse(decoder.decode(payload)) : eventOf(event);
+    const packed = event === undefined ? undefined : eventOf(event);
+    const input = packed === undefined ? JSON.parse(decoder.decode(payload)) : packed.event;
     const context = {
       awsRequestId: randomUUID(),
       functionName,
@@ -222,7 +241,7 @@ parentPort.on('message', async ({ id, payload, event, deadlineMs }) => {
         reject(error);
       }
     });
-    const copied = event === undefined ? undefined : answerOf(result);
+    const copied = packed === undefined ? undefined : answerOf(result, packed.sent);
     if (copied) {
       const { answer, payloadBytes, transfer } = copied;
       parentPort.postMessage({ id, ok: true, answer, payloadBytes }, transfer);

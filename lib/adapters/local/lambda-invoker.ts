@@ -38,6 +38,7 @@ export interface LocalLambdaInvokerOptions {
 }
 
 export interface LocalLambdaInvoker extends TransformInvoker {
+  invokeEvent: NonNullable<TransformInvoker['invokeEvent']>;
   /** Stops every worker; calls still running resolve as function errors. */
   close(): Promise<void>;
 }
@@ -137,14 +138,31 @@ function packEvent({ records, ...head }: TransformEvent): {
   const ends = new Uint32Array(records.length);
   const hasMetadata = records.some((record) => record.kinesisRecordMetadata !== undefined);
   const metadata = hasMetadata ? records.map((record) => record.kinesisRecordMetadata) : undefined;
+  // A batch's records usually lie back to back in one buffer: they are copied a stretch at a time.
+  let stretch = { source: undefined as ArrayBufferLike | undefined, from: 0, to: 0, at: 0 };
+  const copyStretch = () => {
+    if (stretch.source)
+      bytes.set(new Uint8Array(stretch.source, stretch.from, stretch.to - stretch.from), stretch.at);
+  };
   let offset = 0;
-  records.forEach((record, i) => {
-    bytes.set(record.data, offset);
-    offset += record.data.byteLength;
-    recordIds[i] = record.recordId;
-    arrivals[i] = record.approximateArrivalTimestamp;
+  records.forEach(({ data, recordId, approximateArrivalTimestamp }, i) => {
+    if (data.buffer === stretch.source && data.byteOffset === stretch.to) {
+      stretch.to += data.byteLength;
+    } else {
+      copyStretch();
+      stretch = {
+        source: data.buffer,
+        from: data.byteOffset,
+        to: data.byteOffset + data.byteLength,
+        at: offset,
+      };
+    }
+    offset += data.byteLength;
+    recordIds[i] = recordId;
+    arrivals[i] = approximateArrivalTimestamp;
     ends[i] = offset;
   });
+  copyStretch();
   const event: PackedEvent = {
     head,
     recordIds,

@@ -133,13 +133,24 @@ function eventRecord(record: ProcessorRecord): TransformEventRecord {
 function eventRecordBytes(entry: TransformEventRecord): number {
   return (
     RECORD_FIXED_BYTES +
-    Buffer.byteLength(JSON.stringify(entry.recordId)) +
+    jsonStringBytes(entry.recordId) +
     String(entry.approximateArrivalTimestamp).length +
     Math.ceil(entry.data.byteLength / 3) * 4 +
     (entry.kinesisRecordMetadata
       ? METADATA_KEY_BYTES + Buffer.byteLength(JSON.stringify(entry.kinesisRecordMetadata))
       : 0)
   );
+}
+
+/** The size of `text` as a JSON string. Record IDs are ASCII with nothing to escape: counted without writing. */
+function jsonStringBytes(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || code > 0x7e) {
+      return Buffer.byteLength(JSON.stringify(text));
+    }
+  }
+  return text.length + 2;
 }
 
 const COMMA = Buffer.from(',');

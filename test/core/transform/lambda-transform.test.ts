@@ -5,6 +5,7 @@ import type { ProcessorRecord } from '../../../lib/core/processors/index.ts';
 import {
   buildInvocations,
   type LambdaTransformSettings,
+  readTransformAnswer,
   readTransformResponse,
   runLambdaTransform,
 } from '../../../lib/core/transform/index.ts';
@@ -96,6 +97,72 @@ describe('invocation events (spec §5.1, §2.2)', () => {
         }
       }),
     );
+  });
+});
+
+describe('invocation events as values (TransformInvoker.invokeEvent)', () => {
+  it('counts the size of the event JSON exactly, without writing it', () => {
+    const kinesis = {
+      shardId: 'shardId-0',
+      partitionKey: 'p"k',
+      approximateArrivalTimestamp: 7,
+      sequenceNumber: '49',
+      subsequenceNumber: 0,
+    };
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            size: fc.integer({ min: 0, max: 300 }),
+            recordId: fc.string({ unit: 'binary', maxLength: 12 }),
+            arrivalMs: fc.integer({ min: 0, max: 2 ** 45 }),
+            kinesis: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (specs) => {
+          const input: ProcessorRecord[] = specs.map((spec, i) => ({
+            data: new Uint8Array(spec.size).fill(i),
+            arrivalMs: spec.arrivalMs,
+            recordId: `${spec.recordId}${i}`,
+            ...(spec.kinesis ? { kinesisRecordMetadata: kinesis } : {}),
+          }));
+          for (const invocation of buildInvocations(input, settings, fakeIds())) {
+            expect(invocation.payloadBytes).toBe(invocation.payload.byteLength);
+            // The event as values is the event as JSON, data aside (bytes there, base64 here).
+            expect(
+              JSON.stringify(invocation.event, (key, value) =>
+                key === 'data' ? Buffer.from(value).toString('base64') : value,
+              ),
+            ).toBe(Buffer.from(invocation.payload).toString('utf8'));
+          }
+        },
+      ),
+    );
+  });
+
+  it('reads an answer as a value to the verdict its JSON gets, and checks the limit on its JSON size', () => {
+    const sent = records(4);
+    const answer = {
+      records: [
+        { recordId: 'id0', result: 'Ok', data: b64('new'), metadata: { partitionKeys: { k: 'v' } } },
+        { recordId: 'id2', result: 'Dropped' },
+        { recordId: 'id1', result: 'Ok', data: 'not base64' },
+        { recordId: 'id1', result: 'Ok', data: b64('twice') },
+      ],
+    };
+    const bytes = body(answer);
+    expect(readTransformAnswer(answer, bytes.byteLength, sent)).toEqual(readTransformResponse(bytes, sent));
+    expect(readTransformAnswer(answer, 101, sent, 100)).toMatchObject({
+      kind: 'retry',
+      errorCode: 'Lambda.FunctionError',
+    });
+    // Data an invoker has already decoded (standard padded base64 it checked) is taken as the bytes.
+    const decoded = { records: [{ recordId: 'id0', result: 'Ok', data: enc.encode('new') }] };
+    expect(readTransformAnswer(decoded, 60, sent.slice(0, 1))).toEqual({
+      kind: 'records',
+      outcomes: [{ status: 'ok', records: [{ ...sent[0], data: Buffer.from('new') }] }],
+    });
   });
 });
 
@@ -288,6 +355,27 @@ describe('runLambdaTransform retry driver', () => {
         lambdaArn: settings.functionArn,
       })),
     );
+  });
+
+  it('hands the event over as values when the invoker can take them', async () => {
+    const events: string[] = [];
+    const invoker: TransformInvoker = {
+      invoke: () => Promise.reject(new Error('the JSON path is not used')),
+      async invokeEvent(_arn, event, payloadBytes) {
+        events.push(`${event.records.length} records, ${payloadBytes} bytes`);
+        return {
+          kind: 'answer',
+          answer: {
+            records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })),
+          },
+          payloadBytes: 1,
+        };
+      },
+    };
+    const [invocation] = buildInvocations(records(2), settings, fakeIds());
+    const result = await runLambdaTransform(records(2), settings, ports(invoker).ports);
+    expect(result.ok).toEqual(records(2).map((r) => ({ ...r, data: Buffer.from(r.data) })));
+    expect(events).toEqual([`2 records, ${invocation!.payload.byteLength} bytes`]);
   });
 
   it('does not retry a response, even a malformed one, and keeps invoke-error codes', async () => {
