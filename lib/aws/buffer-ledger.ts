@@ -21,6 +21,11 @@ export interface StagedChunk {
   records: number;
   /** Arrival of the chunk's oldest record, ms since the epoch. */
   arrivalMs: number;
+  /**
+   * With dynamic partitioning, the keys the partition's objects are named with (every record of a partition
+   * evaluates to the same prefix, so any record's keys will do). Carried to the flush item by the claim.
+   */
+  partitionKeys?: PartitionKeys;
 }
 
 export type FlushState = 'claiming' | 'sealed' | 'delivered';
@@ -40,6 +45,8 @@ export interface FlushItem {
   enqueuedAtMs: number | undefined;
   /** Objects of this flush already written (planned object roles), so a re-drive skips them. */
   delivered: Set<string>;
+  /** The partition's keys, with dynamic partitioning (from its chunks). */
+  partitionKeys?: PartitionKeys;
 }
 
 /** Chunks per flush: bounds the flush item (DynamoDB items are at most 400 KB) and the GETs of one flush. */
@@ -67,10 +74,10 @@ export type OpenChunk = StagedChunk & { sortKey: string };
  * buffer Lambdas, the sweeper) can never both take it; a crash mid-claim leaves a flush in `claiming`, which
  * the sweeper finishes (see recoverClaim).
  *
- *   pk 'partitions'    sk '#<partition>'             openBytes: a hint for "size crossed", recomputed by the sweeper;
- *                                                    partitionKeys (JSON) with dynamic partitioning
- *   pk 'p#<partition>' sk 'c#<arrivalMs>#<chunkId>'  key, bytes, records, arrivalMs, open (while unclaimed), flushId
- *   pk 'flushes'       sk '<flushId>'                partition, state, chunks, bytes, records, createdAtMs, …
+ *   pk 'partitions'    sk '#<partition>'             openBytes: a hint for "size crossed", recomputed by the sweeper
+ *   pk 'p#<partition>' sk 'c#<arrivalMs>#<chunkId>'  key, bytes, records, arrivalMs, open (while unclaimed), flushId,
+ *                                                    partitionKeys (JSON, with dynamic partitioning)
+ *   pk 'flushes'       sk '<flushId>'                partition, state, chunks, bytes, records, createdAtMs, partitionKeys, …
  */
 export class BufferLedger {
   constructor(
@@ -78,12 +85,8 @@ export class BufferLedger {
     private readonly tableName: string,
   ) {}
 
-  /**
-   * Records a staged chunk in its partition's open buffer. False when it was recorded before (a replay).
-   * `partitionKeys`: with dynamic partitioning, the keys the partition's objects are named with (every record of
-   * a partition evaluates to the same prefix, so any record's keys will do).
-   */
-  async addChunk(partition: string, chunk: StagedChunk, partitionKeys?: PartitionKeys): Promise<boolean> {
+  /** Records a staged chunk in its partition's open buffer. False when it was recorded before (a replay). */
+  async addChunk(partition: string, chunk: StagedChunk): Promise<boolean> {
     try {
       await this.client.send(
         new PutItemCommand({
@@ -96,6 +99,7 @@ export class BufferLedger {
             records: n(chunk.records),
             arrivalMs: n(chunk.arrivalMs),
             open: s('1'),
+            ...(chunk.partitionKeys ? { partitionKeys: s(JSON.stringify(chunk.partitionKeys)) } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -104,21 +108,8 @@ export class BufferLedger {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-    await this.addOpenBytes(partition, chunk.bytes, partitionKeys);
+    await this.addOpenBytes(partition, chunk.bytes);
     return true;
-  }
-
-  /** The keys recorded with the partition's chunks (addChunk), or undefined for a stream without partitioning. */
-  async partitionKeys(partition: string): Promise<PartitionKeys | undefined> {
-    const output = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
-        ConsistentRead: true,
-      }),
-    );
-    const keys = output.Item?.partitionKeys?.S;
-    return keys === undefined ? undefined : (JSON.parse(keys) as PartitionKeys);
   }
 
   /**
@@ -263,12 +254,18 @@ export class BufferLedger {
     const bytes = chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
     const records = chunks.reduce((sum, chunk) => sum + chunk.records, 0);
     const list = chunks.map((chunk) => ({ sortKey: chunk.sortKey, key: chunk.key }));
-    await this.updateFlush(flushId, 'SET #state = :sealed, chunks = :c, bytes = :b, records = :r', {
-      ':sealed': s('sealed'),
-      ':c': { L: list.map((chunk) => ({ L: [s(chunk.sortKey), s(chunk.key)] })) },
-      ':b': n(bytes),
-      ':r': n(records),
-    });
+    const partitionKeys = chunks.find((chunk) => chunk.partitionKeys)?.partitionKeys;
+    await this.updateFlush(
+      flushId,
+      `SET #state = :sealed, chunks = :c, bytes = :b, records = :r${partitionKeys ? ', partitionKeys = :k' : ''}`,
+      {
+        ':sealed': s('sealed'),
+        ':c': { L: list.map((chunk) => ({ L: [s(chunk.sortKey), s(chunk.key)] })) },
+        ':b': n(bytes),
+        ':r': n(records),
+        ...(partitionKeys ? { ':k': s(JSON.stringify(partitionKeys)) } : {}),
+      },
+    );
     await this.addOpenBytes(partition, -bytes);
     return {
       flushId,
@@ -280,6 +277,7 @@ export class BufferLedger {
       createdAtMs,
       enqueuedAtMs: undefined,
       delivered: new Set(),
+      ...(partitionKeys ? { partitionKeys } : {}),
     };
   }
 
@@ -333,15 +331,35 @@ export class BufferLedger {
     );
   }
 
-  private async addOpenBytes(partition: string, bytes: number, keys?: PartitionKeys): Promise<void> {
+  private async addOpenBytes(partition: string, bytes: number): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
-        UpdateExpression: keys ? 'ADD openBytes :b SET partitionKeys = :k' : 'ADD openBytes :b',
-        ExpressionAttributeValues: { ':b': n(bytes), ...(keys ? { ':k': s(JSON.stringify(keys)) } : {}) },
+        UpdateExpression: 'ADD openBytes :b',
+        ExpressionAttributeValues: { ':b': n(bytes) },
       }),
     );
+  }
+
+  /**
+   * Forgets a partition whose buffer is empty, so partitions of past prefixes (a `!{timestamp}` in the prefix
+   * makes new ones every hour) are not swept forever. Only while its open-bytes hint is 0: a chunk added
+   * meanwhile either raised it (the delete is refused) or re-creates the item with its own ADD.
+   */
+  async forgetPartition(partition: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
+          ConditionExpression: 'attribute_not_exists(openBytes) OR openBytes = :zero',
+          ExpressionAttributeValues: { ':zero': n(0) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   private async updateFlush(
@@ -391,7 +409,13 @@ function toChunk(item: Record<string, AttributeValue>): OpenChunk {
     bytes: Number(item.bytes!.N),
     records: Number(item.records!.N),
     arrivalMs: Number(item.arrivalMs!.N),
+    ...partitionKeysOf(item),
   };
+}
+
+function partitionKeysOf(item: Record<string, AttributeValue>): { partitionKeys?: PartitionKeys } {
+  const keys = item.partitionKeys?.S;
+  return keys === undefined ? {} : { partitionKeys: JSON.parse(keys) as PartitionKeys };
 }
 
 function toFlush(item: Record<string, AttributeValue>): FlushItem {
@@ -405,6 +429,7 @@ function toFlush(item: Record<string, AttributeValue>): FlushItem {
     createdAtMs: Number(item.createdAtMs!.N),
     enqueuedAtMs: item.enqueuedAtMs?.N === undefined ? undefined : Number(item.enqueuedAtMs.N),
     delivered: new Set(item.delivered?.SS ?? []),
+    ...partitionKeysOf(item),
   };
 }
 

@@ -65,7 +65,7 @@ export async function runFlush(flushId: string, deps: FlushDeps): Promise<FlushO
     };
     if (deps.partitioning) {
       // The buffer Lambda processed and routed these records; the keys name the partition's object.
-      const keys = await deps.ledger.partitionKeys(flush.partition);
+      const keys = flush.partitionKeys;
       if (!keys) {
         throw new SluiceError(
           'Sluice.PartitionKeysMissing',

@@ -120,17 +120,14 @@ async function stageChunk(chunkId: string, partition: Partition, deps: Partition
   const key = partitionChunkKey(partition.id, chunkId);
   await deps.staging.put(key, Buffer.concat(frames));
   const bytes = partition.records.reduce((sum, record) => sum + record.data.byteLength, 0);
-  const added = await deps.ledger.addChunk(
-    partition.id,
-    {
-      chunkId,
-      key,
-      bytes,
-      records: partition.records.length,
-      arrivalMs: partition.records.reduce((min, record) => Math.min(min, record.arrivalMs), Infinity),
-    },
-    partition.partitionKeys,
-  );
+  const added = await deps.ledger.addChunk(partition.id, {
+    chunkId,
+    key,
+    bytes,
+    records: partition.records.length,
+    arrivalMs: partition.records.reduce((min, record) => Math.min(min, record.arrivalMs), Infinity),
+    partitionKeys: partition.partitionKeys,
+  });
   deps.metrics.count(deps.streamName, 'Sluice.StagedRecords', added ? partition.records.length : 0);
   deps.metrics.count(deps.streamName, 'Sluice.StagedBytes', added ? bytes : 0);
 }

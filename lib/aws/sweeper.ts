@@ -40,7 +40,10 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     const actualBytes = open.reduce((sum, chunk) => sum + chunk.bytes, 0);
     if (actualBytes !== openBytes) await deps.ledger.setOpenBytes(partition, actualBytes);
     const oldest = open[0];
-    if (!oldest) continue;
+    if (!oldest) {
+      await deps.ledger.forgetPartition(partition);
+      continue;
+    }
     const due = oldest.arrivalMs + deps.plan.intervalSeconds * 1000 <= nowMs;
     if (due || actualBytes >= deps.plan.sizeBytes) {
       sealed.push(...(await sealPartition(partition, due, { ...deps, sizeBytes: deps.plan.sizeBytes })));
