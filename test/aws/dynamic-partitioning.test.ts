@@ -33,6 +33,7 @@ import {
  */
 let world: World;
 let lambda: LambdaStandIn;
+const emf: string[] = [];
 
 beforeAll(async () => {
   const emulators = await startEmulators([DEST, BACKUP, STAGING]);
@@ -45,7 +46,7 @@ beforeAll(async () => {
     emulators,
     store,
     staging: new StagingStore(emulators.s3, STAGING),
-    metrics: new EmfMetrics('Sluice', () => {}),
+    metrics: new EmfMetrics('Sluice', (line) => emf.push(line)),
   };
   lambda = await startLambdaStandIn({
     enrich: await loadHandler(join(import.meta.dirname, '../../examples/transforms/enrich.mjs')),
@@ -260,6 +261,49 @@ describe('keys from partitionKeyFromLambda (the transform runs in the buffer Lam
   });
 });
 
+describe('each partition flushes on its own hints', () => {
+  it('seals a partition when its own interval has passed, not when another partition’s has', async () => {
+    let arrivalMs = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const p = await pipeline({ config: partitionedConfig('query'), ingestNowMs: () => arrivalMs });
+    await put(p, ['{"customer":"early","n":1}']);
+    await buffer(p);
+    arrivalMs += 40_000;
+    await put(p, ['{"customer":"late","n":2}', '{"customer":"early","n":3}']);
+    await buffer(p);
+
+    // 61 s after the first records: only the partition whose oldest record is that old is due.
+    p.clock.nowMs = Date.UTC(2026, 0, 1, 12, 1, 1);
+    expect((await sweep(p.bufferDeps)).sealed).toHaveLength(1);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    expect(await byPartition(p)).toEqual(
+      new Map([['customer=early/', ['{"customer":"early","n":1}', '{"customer":"early","n":3}']]]),
+    );
+    expect((await p.ledger.openChunks(`${p.prefix}customer=late/`)).length).toBe(1);
+
+    p.clock.nowMs += 40_000;
+    expect((await sweep(p.bufferDeps)).sealed).toHaveLength(1);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    expect((await byPartition(p)).get('customer=late/')).toEqual(['{"customer":"late","n":2}']);
+    // Objects are named by their oldest record's arrival (spec §3.1).
+    const keys = [...(await objects(world, DEST, p.prefix)).keys()].sort();
+    expect(keys[0]).toMatch(new RegExp(`^${p.prefix}customer=early/.*-2026-01-01-12-00-00-`));
+    expect(keys[1]).toMatch(new RegExp(`^${p.prefix}customer=late/.*-2026-01-01-12-00-40-`));
+  });
+
+  it('enqueues a partition as soon as its own open bytes cross the size hint', async () => {
+    const p = await pipeline({ config: partitionedConfig('query') });
+    // A size hint of 100 bytes stands in for 64 MiB: the rule is the same, the test stays small.
+    const deps = { ...p.bufferDeps, plan: { ...p.bufferDeps.plan, sizeBytes: 100 } };
+    const big = `{"customer":"big","pad":"${'x'.repeat(120)}"}`;
+    await put(p, [big, '{"customer":"small"}']);
+    await p.mapping.drain((event) => handleKinesisBatch(event, deps));
+    expect(p.queue.messages).toHaveLength(1);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    expect(await byPartition(p)).toEqual(new Map([['customer=big/', [big]]]));
+    expect((await p.ledger.openChunks(`${p.prefix}customer=small/`)).length).toBe(1);
+  });
+});
+
 describe('the active-partition limit (spec §6)', () => {
   it('refuses records that would open a partition past the limit, across batches, until partitions deliver', async () => {
     const p = await pipeline({ config: partitionedConfig('query'), activePartitionLimit: 3 });
@@ -282,6 +326,12 @@ describe('the active-partition limit (spec §6)', () => {
     // The counts add up: every record is in exactly one place.
     const total = [...delivered.values()].flat().length + exceeded.length;
     expect(total).toBe(first.length + second.length);
+    // Spec §6 metrics, with Firehose's names.
+    world.metrics.flush(Date.now());
+    const gauges = emf
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.DeliveryStreamName === p.name && 'PartitionCount' in line);
+    expect(gauges.map((line) => [line.PartitionCount, line.PartitionCountExceeded])).toContainEqual([3, 1]);
 
     // Delivered partitions stop counting: a new customer is taken again.
     await put(p, ['{"customer":"g","n":20}']);

@@ -126,6 +126,8 @@ export interface PipelineOptions {
   config?: (name: string, prefix: string) => Record<string, unknown>;
   /** Default: none beyond the region and account. */
   adapters?: (stream: ResolvedStream) => DeliveryAdapters;
+  /** The ingest Lambda's clock: records' arrival times. Default Date.now. */
+  ingestNowMs?: () => number;
   /** The active-partition limit of a stream with dynamic partitioning (what SLUICE_ACTIVE_PARTITION_LIMIT sets). */
   activePartitionLimit?: number;
 }
@@ -155,7 +157,7 @@ export async function pipeline(world: World, options: PipelineOptions = {}): Pro
       kinesis,
       metrics,
       accountId: ACCOUNT,
-      nowMs: () => Date.now(),
+      nowMs: options.ingestNowMs ?? (() => Date.now()),
       partitionKey: () => `pk-${partitionKeys++}`,
     }),
   );
