@@ -307,6 +307,52 @@ describe('processors before the HTTP endpoint, OpenSearch and Redshift writers (
     ]);
   });
 
+  it('OpenSearch: each log event of a CloudWatch Logs payload is a document whose ID adds its index to the record’s', async () => {
+    await create({
+      DeliveryStreamName: 'os-cwl',
+      AmazonopensearchserviceDestinationConfiguration: {
+        RoleARN: ROLE,
+        ClusterEndpoint: clusterUrl,
+        IndexName: 'events',
+        IndexRotationPeriod: 'NoRotation',
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+        S3Configuration: s3Configuration('os-errors'),
+        ProcessingConfiguration: {
+          Enabled: true,
+          Processors: [
+            {
+              Type: 'Decompression',
+              Parameters: [{ ParameterName: 'CompressionFormat', ParameterValue: 'GZIP' }],
+            },
+            {
+              Type: 'CloudWatchLogProcessing',
+              Parameters: [{ ParameterName: 'DataMessageExtraction', ParameterValue: 'true' }],
+            },
+          ],
+        },
+      },
+    });
+    const payload = (messages: string[]) =>
+      gzipSync(
+        JSON.stringify({
+          messageType: 'DATA_MESSAGE',
+          owner: '000000000000',
+          logGroup: 'app',
+          logStream: 'api',
+          subscriptionFilters: ['all'],
+          logEvents: messages.map((message, i) => ({ id: String(i), timestamp: i, message })),
+        }),
+      );
+    await put('os-cwl', [payload(['{"e":1}', '{"e":2}']), payload(['{"e":3}'])]);
+    await flush('os-cwl');
+    expect([...cluster.documents('events').values()].map((d) => [d.id, d.source])).toEqual([
+      ['os-cwl.1.0', { e: 1 }],
+      ['os-cwl.1.1', { e: 2 }],
+      // A payload with one event keeps its record's ID, as an unsplit record does.
+      ['os-cwl.2', { e: 3 }],
+    ]);
+  });
+
   it('Redshift into PostgreSQL: the COPY loads the transformed rows, the source records are backed up, ProcessingFailed is under the intermediate bucket’s processing-failed', async () => {
     await postgres.query('CREATE TABLE reshaped (usr text, n integer)');
     await create({
