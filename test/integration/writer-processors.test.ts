@@ -232,7 +232,7 @@ describe('processors before the HTTP endpoint, OpenSearch and Redshift writers (
     expect(Buffer.from(document.rawData, 'base64').toString()).toBe('not gzip');
   });
 
-  it('OpenSearch: the transformed documents are indexed under IDs from the source records’ log positions; a failed processing record is under processing-failed', async () => {
+  it('OpenSearch: the transformed documents are indexed under IDs from the source records’ log positions; a failed processing record is under processing-failed; AllDocuments backs up the source records', async () => {
     await create({
       DeliveryStreamName: 'os-transformed',
       AmazonopensearchserviceDestinationConfiguration: {
@@ -242,7 +242,9 @@ describe('processors before the HTTP endpoint, OpenSearch and Redshift writers (
         IndexRotationPeriod: 'NoRotation',
         BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
         RetryOptions: { DurationInSeconds: 60 },
+        S3BackupMode: 'AllDocuments',
         S3Configuration: s3Configuration('os-errors', {
+          Prefix: 'all/',
           ErrorOutputPrefix: 'failed/!{firehose:error-output-type}/',
         }),
         ...lambdaProcessing(),
@@ -270,6 +272,9 @@ describe('processors before the HTTP endpoint, OpenSearch and Redshift writers (
       expect.stringMatching(/^failed\/processing-failed\/os-transformed-1-/),
     ]);
     expectProcessingFailed(failed[0]![1]);
+    // §3.5: AllDocuments backs up the source records, once although the bulk request was retried.
+    const backups = await objectsUnder('os-errors', 'all/');
+    expect(backups.map(([, body]) => body.toString())).toEqual([SOURCE_RECORDS.join('')]);
   });
 
   it('OpenSearch: a batch processed again after a restart is indexed under the same IDs', async () => {
