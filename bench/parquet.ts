@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -105,7 +105,10 @@ function recordsOf(
   limit = Number.POSITIVE_INFINITY,
 ): { data: Uint8Array; ends: Uint32Array } {
   const ends: number[] = [];
-  for (let at = data.indexOf(10); at >= 0 && ends.length < limit; at = data.indexOf(10, at + 1))
+  // An integer bound: comparing with Infinity would deoptimise this bench helper on the first full conversion,
+  // a cost of the harness rather than of the conversion.
+  const max = Math.min(limit, data.length);
+  for (let at = data.indexOf(10); at >= 0 && ends.length < max; at = data.indexOf(10, at + 1))
     ends.push(at + 1);
   const last = ends[ends.length - 1] ?? 0;
   return { data: data.subarray(0, last), ends: Uint32Array.from(ends) };
@@ -275,9 +278,15 @@ async function main(): Promise<void> {
     const inputBytes = generate(input);
     const writers = only ? [only] : ['sluice', 'duckdb', 'parquetjs'];
     const results: Record<string, WriterResult> = {};
+    // Rounds alternate the writers, so load from other work on the machine falls on all of them alike.
+    const runsOf: Record<string, ChildResult[]> = Object.fromEntries(writers.map((w) => [w, []]));
+    const loadBefore = loadavg()[0]!;
+    for (let i = 0; i < RUNS; i++)
+      for (const writer of writers)
+        runsOf[writer]!.push(runChild(writer, input, join(work, `${writer}.parquet`)));
+    const load = { before: round1(loadBefore), after: round1(loadavg()[0]!) };
     for (const writer of writers) {
-      const runs: ChildResult[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(runChild(writer, input, join(work, `${writer}.parquet`)));
+      const runs = runsOf[writer]!;
       const ms = median(runs.map((r) => r.ms));
       const firstMs = median(runs.map((r) => r.firstMs));
       results[writer] = {
@@ -299,7 +308,7 @@ async function main(): Promise<void> {
     console.log('checksums', { expected, actual, verified });
     if (!verified) throw new Error('Sluice output differs from DuckDB read of the JSON');
     if (only) return;
-    writeReport(inputBytes, results, expected);
+    writeReport(inputBytes, results, expected, load);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -309,6 +318,7 @@ function writeReport(
   inputBytes: number,
   results: Record<string, WriterResult>,
   checksum: Record<string, unknown>,
+  load: { before: number; after: number },
 ): void {
   const sluice = results.sluice!;
   const ratios = {
@@ -329,6 +339,7 @@ function writeReport(
     inputBytes,
     runs: RUNS,
     machine,
+    loadAverage: load,
     results,
     ratios,
     targets: { sluiceOverDuckdb: 0.5, sluiceOverParquetjs: 5, sluiceMaxRssMB: 250 },
@@ -349,7 +360,9 @@ function writeReport(
     `child process${machine.pinnedToOneCore ? ' pinned to one core (`taskset -c 0`, so GC and JIT threads share it too)' : ''}:`,
     `${WARM_UP_PASSES} untimed conversions of the first ${WARM_UP_RECORDS / 1000}k records, then two timed conversions of the whole`,
     'input: the **1st** is what a freshly started process gets, the **2nd** the steady state of a long-running',
-    `server (V8 is still optimising the hot loops during the 1st). Median of ${RUNS} processes per writer.`,
+    `server (V8 is still optimising the hot loops during the 1st). Median of ${RUNS} processes per writer, the writers`,
+    "taking turns round by round. Other engineers' work was running on this 2-core machine at the same time",
+    `(1-minute load average ${load.before} before, ${load.after} after): absolute numbers are noisy, compare the ratios.`,
     '',
     '- **sluice**: `convertToParquet` (lib/core/conversion, OpenXJsonSerDe, ParquetSerDe defaults: SNAPPY, V1,',
     '  dictionary on) from the NDJSON bytes in memory to the Parquet chunks, one RecordBytes run with one record',
