@@ -10,6 +10,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { PartitionKeys } from '../core/s3/prefix-template.ts';
+import { forEachLimited } from './for-each-limited.ts';
 
 /** A batch of records staged in S3, waiting to be flushed. */
 export interface StagedChunk {
@@ -51,8 +52,6 @@ export interface FlushItem {
 
 /** Chunks per flush: bounds the flush item (DynamoDB items are at most 400 KB) and the GETs of one flush. */
 export const MAX_CHUNKS_PER_FLUSH = 500;
-/** Parallel single-item writes of one claim or clean-up. */
-const WRITE_CONCURRENCY = 16;
 
 const PARTITIONS = 'partitions';
 const FLUSHES = 'flushes';
@@ -431,13 +430,4 @@ function toFlush(item: Record<string, AttributeValue>): FlushItem {
     delivered: new Set(item.delivered?.SS ?? []),
     ...partitionKeysOf(item),
   };
-}
-
-/** Runs `task` over `items` with at most WRITE_CONCURRENCY in flight. */
-async function forEachLimited<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
 }

@@ -10,6 +10,7 @@ import { deliverFlush } from './deliver.ts';
 import type { DeliveryAdapters } from './delivery-adapters.ts';
 import { FlushDeadline } from './flush-deadline.ts';
 import type { FlushQueue } from './flush-queue.ts';
+import { forEachLimited } from './for-each-limited.ts';
 import { stagePartitions } from './partition-staging.ts';
 import { sealPartition } from './seal.ts';
 import { stableId } from './seeded-ids.ts';
@@ -117,11 +118,11 @@ async function stageAndSealPartitions(
     deadline: new FlushDeadline(batch.chunkId, deps.remainingMs, deps.deadlineMarginMs),
   });
   // Each partition flushes on its own size hint (spec §6); the sweeper flushes those whose interval elapsed.
-  for (const partition of staged) {
+  await forEachLimited(staged, async (partition) => {
     if ((await deps.ledger.openBytes(partition)) >= deps.plan.sizeBytes) {
       await sealPartition(partition, false, { ...deps, sizeBytes: deps.plan.sizeBytes });
     }
-  }
+  });
 }
 
 export function readBatch(event: KinesisStreamEvent): ShardBatch {

@@ -14,6 +14,7 @@ import { encodeFrame } from './aggregate.ts';
 import type { BufferLedger } from './buffer-ledger.ts';
 import type { DeliveryAdapters } from './delivery-adapters.ts';
 import type { FlushDeadline } from './flush-deadline.ts';
+import { forEachLimited } from './for-each-limited.ts';
 import { SeededIds, stableId } from './seeded-ids.ts';
 import type { StagingStore } from './staging-store.ts';
 
@@ -103,10 +104,11 @@ export async function stagePartitions(
   const backup = await planBackupObject(runs, stream, keyContext, ports);
   for (const object of backup ? [...objects, backup] : objects) await put(object, deps);
 
-  for (const partition of partitions) {
+  // Up to 500 partitions (5,000 if raised) per batch: staged a few at a time, not one after another.
+  await forEachLimited(partitions, async (partition) => {
     deadline.check();
     await stageChunk(batch.chunkId, partition, deps);
-  }
+  });
   return partitions.map((partition) => partition.id);
 }
 

@@ -2,6 +2,7 @@ import type { IdSource, Telemetry } from '../core/ports.ts';
 import type { BufferLedger } from './buffer-ledger.ts';
 import type { BufferingPlan } from './buffering-plan.ts';
 import type { FlushQueue } from './flush-queue.ts';
+import { forEachLimited } from './for-each-limited.ts';
 import { sealPartition } from './seal.ts';
 
 export interface SweepDeps {
@@ -35,24 +36,25 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const nowMs = deps.nowMs();
   const sealed: string[] = [];
   const recovered: string[] = [];
-  for (const { partition, openBytes } of await deps.ledger.partitions()) {
+  let oldestMs = Number.POSITIVE_INFINITY;
+  // With dynamic partitioning there can be thousands of partitions: they are swept a few at a time.
+  await forEachLimited(await deps.ledger.partitions(), async ({ partition, openBytes }) => {
     const open = await deps.ledger.openChunks(partition);
     const actualBytes = open.reduce((sum, chunk) => sum + chunk.bytes, 0);
     if (actualBytes !== openBytes) await deps.ledger.setOpenBytes(partition, actualBytes);
     const oldest = open[0];
     if (!oldest) {
       await deps.ledger.forgetPartition(partition);
-      continue;
+      return;
     }
     const due = oldest.arrivalMs + deps.plan.intervalSeconds * 1000 <= nowMs;
     if (due || actualBytes >= deps.plan.sizeBytes) {
       sealed.push(...(await sealPartition(partition, due, { ...deps, sizeBytes: deps.plan.sizeBytes })));
     }
-    deps.metrics.gauge(
-      deps.streamName,
-      'Sluice.BufferAgeSeconds',
-      Math.round((nowMs - oldest.arrivalMs) / 1000),
-    );
+    oldestMs = Math.min(oldestMs, oldest.arrivalMs);
+  });
+  if (Number.isFinite(oldestMs)) {
+    deps.metrics.gauge(deps.streamName, 'Sluice.BufferAgeSeconds', Math.round((nowMs - oldestMs) / 1000));
   }
   for (const flush of await deps.ledger.pendingFlushes()) {
     const ageMs = nowMs - flush.createdAtMs;

@@ -341,6 +341,25 @@ describe('the active-partition limit (spec §6)', () => {
   });
 });
 
+describe('1,000 distinct keys with the default limit of 500', () => {
+  it('delivers 500 partitions and exactly the other 500 records as activePartitionExceeded', async () => {
+    const p = await pipeline({ config: partitionedConfig('query') });
+    const sent = Array.from({ length: 1000 }, (_, n) => `{"customer":"k${String(n).padStart(4, '0')}"}`);
+    // PutRecordBatch takes at most 500 records (spec §1.3).
+    await put(p, sent.slice(0, 500));
+    await put(p, sent.slice(500));
+    await buffer(p);
+    expect(await sweepAndFlush(p)).toBe(0);
+
+    const delivered = await byPartition(p, 'customer=');
+    const exceeded = (await errorDocuments(p, 'activePartitionExceeded')).map(rawDataOf);
+    expect(delivered.size).toBe(500);
+    expect(exceeded).toHaveLength(500);
+    for (const [folder, lines] of delivered) expect(lines).toEqual([`{"customer":"${folder.slice(9, -1)}"}`]);
+    expect([...[...delivered.values()].flat(), ...exceeded].sort()).toEqual(sent);
+  }, 120_000);
+});
+
 describe('failures and re-drives with partitions', () => {
   it('a replayed Kinesis batch and a buffer Lambda killed mid-staging neither lose nor duplicate', async () => {
     const p = await pipeline({ config: partitionedConfig('query') });
