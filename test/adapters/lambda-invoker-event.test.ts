@@ -38,6 +38,8 @@ async function bothPaths(records: ProcessorRecord[], extra: Partial<InvocationEv
   return { invocation: invocation!, viaJson, viaEvent };
 }
 
+const SHARED = Buffer.from('0123456789abcdef');
+
 /** The answer as JSON text, with data the invoker decoded written back as base64. */
 function jsonOf(result: TransformEventResult): string {
   if (result.kind === 'response') return Buffer.from(result.payload).toString('utf8');
@@ -60,6 +62,12 @@ describe('local invoker: event path (invokeEvent) against the JSON path (invoke)
       { data: Buffer.from('echoEvent'), arrivalMs: 5, recordId: 'a', kinesisRecordMetadata: kinesis },
       { data: new Uint8Array([0, 255, 1]), arrivalMs: 6, recordId: 'q"\\é' },
       { data: new Uint8Array(0), arrivalMs: 7, recordId: 'c' },
+      // Back to back in one buffer (copied as one stretch), then after a gap.
+      ...[
+        [0, 3],
+        [3, 7],
+        [8, 10],
+      ].map(([from, to], i) => ({ data: SHARED.subarray(from, to), arrivalMs: 8, recordId: `s${i}` })),
     ];
     const { invocation, viaJson, viaEvent } = await bothPaths(records, {
       sourceKinesisStreamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/k',
