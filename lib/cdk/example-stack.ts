@@ -14,7 +14,11 @@ import { StreamEncryption } from './encryption.ts';
 import { HttpCompression, HttpEndpoint } from './http-endpoint.ts';
 import { acknowledge, BASIC_EXECUTION_ROLE, IAM5, nagResource } from './nag.ts';
 import { OpenSearchDomain } from './opensearch.ts';
-import { AppendDelimiterToRecordProcessor, LambdaFunctionProcessor } from './processors.ts';
+import {
+  AppendDelimiterToRecordProcessor,
+  LambdaFunctionProcessor,
+  MetadataExtractionProcessor,
+} from './processors.ts';
 import { RedshiftTable } from './redshift.ts';
 import { S3Bucket } from './s3-bucket.ts';
 
@@ -29,6 +33,7 @@ export class SluiceExampleStack extends Stack {
   readonly search: DeliveryStream;
   readonly warehouse: DeliveryStream;
   readonly lake: DeliveryStream;
+  readonly orders: DeliveryStream;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -171,6 +176,22 @@ export class SluiceExampleStack extends Stack {
           inputFormat: InputFormat.OPENX_JSON,
           outputFormat: OutputFormat.PARQUET,
         },
+      }),
+    });
+
+    // Dynamic partitioning (spec §6): one prefix per customer and day, keys from a jq query; the buffer Lambda
+    // routes records to partitions, each flushed on its own 128 MiB / 300 s.
+    this.orders = new DeliveryStream(this, 'Orders', {
+      deliveryStreamName: 'orders',
+      destination: new S3Bucket(bucket, {
+        compression: Compression.GZIP,
+        dataOutputPrefix: 'orders/customer=!{partitionKeyFromQuery:customer}/dt=!{timestamp:yyyy-MM-dd}/',
+        errorOutputPrefix: 'orders-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/',
+        processors: [
+          MetadataExtractionProcessor.jq16({ customer: '.customer.id' }),
+          new AppendDelimiterToRecordProcessor(),
+        ],
+        dynamicPartitioning: { enabled: true, retryDuration: Duration.minutes(10) },
       }),
     });
 

@@ -15,7 +15,7 @@ beforeAll(() => {
   resources = template.toJSON().Resources;
 });
 
-const STREAMS = ['Clicks', 'Archive', 'Webhook', 'Search', 'Warehouse', 'Lake'];
+const STREAMS = ['Clicks', 'Archive', 'Webhook', 'Search', 'Warehouse', 'Lake', 'Orders'];
 
 function policyOf(roleLogicalIdPrefix: string): string {
   const entry = Object.entries(resources).find(
@@ -27,14 +27,14 @@ function policyOf(roleLogicalIdPrefix: string): string {
 
 describe('the example stack', () => {
   it('has one pipeline per delivery stream and one shared endpoint', () => {
-    template.resourceCountIs('AWS::Kinesis::Stream', 6);
-    template.resourceCountIs('AWS::DynamoDB::Table', 6);
-    template.resourceCountIs('AWS::SQS::Queue', 12);
+    template.resourceCountIs('AWS::Kinesis::Stream', 7);
+    template.resourceCountIs('AWS::DynamoDB::Table', 7);
+    template.resourceCountIs('AWS::SQS::Queue', 14);
     // 3 per stream, the shared ingest Lambda and the example transform.
-    template.resourceCountIs('AWS::Lambda::Function', 20);
-    template.resourceCountIs('AWS::Events::Rule', 6);
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 6);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
+    template.resourceCountIs('AWS::Lambda::Function', 23);
+    template.resourceCountIs('AWS::Events::Rule', 7);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'POST /',
@@ -95,6 +95,13 @@ describe('the example stack', () => {
       sizeBytes: 5 * 1048576,
       intervalSeconds: 300,
       batchingWindowSeconds: 300,
+    });
+    // Dynamic partitioning is always staged: 128 MiB by default with it (spec §2.1).
+    expect(modes.Orders).toEqual({
+      mode: 'staged',
+      sizeBytes: 128 * 1048576,
+      intervalSeconds: 300,
+      batchingWindowSeconds: 30,
     });
     expect(modes.Archive).toEqual({
       mode: 'staged',
@@ -256,6 +263,12 @@ describe('the example stack', () => {
       expect(policy).not.toContain('glue:');
       expect(policy).not.toContain('lambda:InvokeFunction');
     }
+  });
+
+  it('lets the orders stream’s buffer Lambda write its error output (it routes partitions)', () => {
+    expect(policyOf('OrdersBufferRole')).toContain('{"Fn::GetAtt":["DataLakeE54831B2","Arn"]},"/*"');
+    // Other staged streams' buffer Lambdas write only their staging chunks.
+    expect(policyOf('ArchiveBufferRole')).not.toContain('DataLakeE54831B2');
   });
 
   it('passes cdk-nag AwsSolutions (every acknowledgement is justified in code)', () => {
