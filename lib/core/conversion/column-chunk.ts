@@ -332,7 +332,8 @@ function nextPage(span: PageSpan, column: ColumnData, fixedWidth: number, pageLi
   span.firstValue = value;
   while (entry < levelCount) {
     if (!repeated || rep[entry] === 0) {
-      if (size >= pageLimit && entry > firstEntry) break;
+      // Both compares run on every row, so a first page cut does not meet a compare V8 has no feedback for.
+      if (entry > firstEntry && size >= pageLimit) break;
       rows++;
     }
     if (def[entry] === maxDef) {
@@ -357,12 +358,12 @@ function plainByteArrays(
 ): void {
   const bytes = column.bytes;
   const ends = column.ends;
-  if (!select) out.ensure(4 * (to - from) + ends[to - 1]! - (from === 0 ? 0 : ends[from - 1]!));
   for (let k = from; k < to; k++) {
     const v = select ? select[k]! : k;
     const start = v === 0 ? 0 : ends[v - 1]!;
-    const length = ends[v]! - start;
-    if (select) out.ensure(4 + length);
+    const end = ends[v]!;
+    const length = end - start;
+    out.ensure(4 + length);
     const target = out.bytes;
     let n = out.length;
     target[n] = length & 0xff;
@@ -371,7 +372,7 @@ function plainByteArrays(
     target[n + 3] = length >>> 24;
     n += 4;
     if (length < 32) for (let i = 0; i < length; i++) target[n + i] = bytes[start + i]!;
-    else target.set(bytes.subarray(start, start + length), n);
+    else target.set(bytes.subarray(start, end), n);
     out.length = n + length;
   }
 }

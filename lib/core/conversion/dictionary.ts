@@ -75,7 +75,13 @@ class EntryTable {
     this.slots = slots;
   }
 
-  result(indices: Int32Array, plainBytes: number): Dictionary {
+  /**
+   * The dictionary, or undefined when the builder gave up. Every builder ends here whatever the outcome: a call
+   * site first reached in a process's first large conversion (small ones give up on unique values before) would
+   * deoptimise the builder and have it recompiled.
+   */
+  finish(indices: Int32Array, plainBytes: number, complete: boolean): Dictionary | undefined {
+    if (!complete) return undefined;
     return { size: this.size, firstValue: this.firstValue.subarray(0, this.size), indices, plainBytes };
   }
 }
@@ -99,6 +105,7 @@ function byteArrayDictionary(
   const indices = new Int32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let plainBytes = 0;
+  let complete = true;
   let start = 0;
   for (let v = 0; v < n; v++) {
     const end = ends[v]!;
@@ -122,14 +129,20 @@ function byteArrayDictionary(
     }
     if (entry < 0) {
       plainBytes += 4 + end - start;
-      if (plainBytes > maxBytes) return undefined;
+      if (plainBytes > maxBytes) {
+        complete = false;
+        break;
+      }
       entry = table.add(slot, h, v);
     }
     indices[v] = entry;
-    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) return undefined;
+    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) {
+      complete = false;
+      break;
+    }
     start = end;
   }
-  return table.result(indices, plainBytes);
+  return table.finish(indices, plainBytes, complete);
 }
 
 function sameBytes(bytes: Uint8Array, view: DataView, a: number, b: number, length: number): boolean {
@@ -144,6 +157,7 @@ function wordDictionary(words: Int32Array, n: number, maxBytes: number): Diction
   const table = new EntryTable();
   const indices = new Int32Array(n);
   let plainBytes = 0;
+  let complete = true;
   for (let v = 0; v < n; v++) {
     const word = words[v]!;
     let h = Math.imul(word, 0x9e3779b1);
@@ -163,13 +177,19 @@ function wordDictionary(words: Int32Array, n: number, maxBytes: number): Diction
     }
     if (entry < 0) {
       plainBytes += 4;
-      if (plainBytes > maxBytes) return undefined;
+      if (plainBytes > maxBytes) {
+        complete = false;
+        break;
+      }
       entry = table.add(slot, h, v);
     }
     indices[v] = entry;
-    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) return undefined;
+    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) {
+      complete = false;
+      break;
+    }
   }
-  return table.result(indices, plainBytes);
+  return table.finish(indices, plainBytes, complete);
 }
 
 /** INT64 values as (low, high) word pairs, and DOUBLEs by their bits. */
@@ -177,6 +197,7 @@ function wordPairDictionary(words: Int32Array, n: number, maxBytes: number): Dic
   const table = new EntryTable();
   const indices = new Int32Array(n);
   let plainBytes = 0;
+  let complete = true;
   for (let v = 0; v < n; v++) {
     const low = words[2 * v]!;
     const high = words[2 * v + 1]!;
@@ -200,13 +221,19 @@ function wordPairDictionary(words: Int32Array, n: number, maxBytes: number): Dic
     }
     if (entry < 0) {
       plainBytes += 8;
-      if (plainBytes > maxBytes) return undefined;
+      if (plainBytes > maxBytes) {
+        complete = false;
+        break;
+      }
       entry = table.add(slot, h, v);
     }
     indices[v] = entry;
-    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) return undefined;
+    if (v === PROBE_VALUES && table.size > PROBE_VALUES * MAX_DISTINCT_SHARE) {
+      complete = false;
+      break;
+    }
   }
-  return table.result(indices, plainBytes);
+  return table.finish(indices, plainBytes, complete);
 }
 
 function grow(array: Int32Array): Int32Array<ArrayBuffer> {
