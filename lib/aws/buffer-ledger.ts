@@ -121,7 +121,14 @@ export class BufferLedger {
     for (const { partition, openBytes } of await this.partitions()) {
       if (openBytes > 0) active.add(partition);
     }
-    for (const flush of await this.pendingFlushes()) active.add(flush.partition);
+    // Only the partition of each flush: a flush item's chunk list can be long.
+    const flushes = await this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ProjectionExpression: '#partition',
+      ExpressionAttributeNames: { '#partition': 'partition' },
+      ExpressionAttributeValues: { ':pk': s(FLUSHES) },
+    });
+    for (const flush of flushes) active.add(flush.partition!.S!);
     return active;
   }
 

@@ -341,6 +341,33 @@ describe('the active-partition limit (spec §6)', () => {
   });
 });
 
+describe('a partition sealed but not yet delivered', () => {
+  it('keeps counting against the limit until its flush completes (spec §6)', async () => {
+    const p = await pipeline({ config: partitionedConfig('query'), activePartitionLimit: 1 });
+    await put(p, ['{"customer":"a","n":1}']);
+    await buffer(p);
+    p.clock.nowMs = Date.now() + 61_000;
+    await sweep(p.bufferDeps);
+    expect(p.queue.messages).toHaveLength(1);
+    // a's flush waits in the queue: its partition is still active, so b cannot open one.
+    await put(p, ['{"customer":"b","n":2}']);
+    await buffer(p);
+    expect((await errorDocuments(p, 'activePartitionExceeded')).map(rawDataOf)).toEqual([
+      '{"customer":"b","n":2}',
+    ]);
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, p.flushDeps))).toBe(0);
+    await put(p, ['{"customer":"b","n":3}']);
+    await buffer(p);
+    expect(await sweepAndFlush(p)).toBe(0);
+    expect(await byPartition(p, 'customer=')).toEqual(
+      new Map([
+        ['customer=a/', ['{"customer":"a","n":1}']],
+        ['customer=b/', ['{"customer":"b","n":3}']],
+      ]),
+    );
+  });
+});
+
 describe('1,000 distinct keys with the default limit of 500', () => {
   it('delivers 500 partitions and exactly the other 500 records as activePartitionExceeded', async () => {
     const p = await pipeline({ config: partitionedConfig('query') });
