@@ -485,4 +485,30 @@ describe('failures and re-drives with partitions', () => {
     });
     expect(failed[0]).not.toHaveProperty('lambdaARN');
   });
+
+  it('counts RetryOptions from the first attempt across SQS re-drives', async () => {
+    const p = await pipeline({ config: partitionedConfig('query', { retrySeconds: 120 }) });
+    await put(p, ['{"customer":"w","n":1}']);
+    await buffer(p);
+    const denied: ObjectStore = {
+      async putObject(input) {
+        if (input.key.includes('customer='))
+          throw Object.assign(new Error('Slow Down'), { code: 'SlowDown' });
+        await world.store.putObject(input);
+      },
+    };
+    // Each run stops at its deadline while backing off; the window is not over yet, so nothing goes to errors.
+    const shortRuns = { ...p.flushDeps, store: denied, remainingMs: () => 5_500 };
+    expect(await sweepAndFlush(p, shortRuns)).toBe(1);
+    p.clock.nowMs += 60_000;
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, shortRuns))).toBe(1);
+    expect(await errorDocuments(p, 'processing-failed')).toEqual([]);
+    // 121 s after the first attempt, on a later re-drive: the records go to the error prefix.
+    p.clock.nowMs += 61_000;
+    expect(await p.queue.deliverTo((event) => handleFlushMessages(event, shortRuns))).toBe(0);
+    const failed = await errorDocuments(p, 'processing-failed');
+    expect(failed.map(rawDataOf)).toEqual(['{"customer":"w","n":1}']);
+    expect(failed[0]).toMatchObject({ errorCode: 'S3.SlowDown' });
+    expect(await p.ledger.pendingFlushes()).toEqual([]);
+  });
 });
