@@ -592,7 +592,9 @@ export class JsonShredder {
       case ValueKind.CHAR:
       case ValueKind.BINARY: {
         column.valueAt(rep);
-        if (!this.strEscaped && !this.strNonAscii) column.pushBytes(this.b, this.strStart, this.strEnd);
+        // Valid UTF-8 without escapes is copied from the record as is (no subarray: Buffer's costs an object).
+        if (!this.strEscaped && (!this.strNonAscii || validUtf8(this.b, this.strStart, this.strEnd)))
+          column.pushBytes(this.b, this.strStart, this.strEnd);
         else {
           const bytes = this.stringBytes();
           column.pushBytes(bytes, 0, bytes.length);
