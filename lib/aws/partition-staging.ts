@@ -6,9 +6,14 @@ import {
   planBackupObject,
   planErrorObjects,
 } from '../core/delivery/s3-objects.ts';
-import { type DynamicPartitioning, type Partition, partitionRecords } from '../core/partitioning/index.ts';
+import {
+  type DynamicPartitioning,
+  PARTITIONING_ERRORS,
+  type Partition,
+  partitionRecords,
+} from '../core/partitioning/index.ts';
 import type { JqEngine, ObjectStore, Telemetry } from '../core/ports.ts';
-import type { ProcessorRecord } from '../core/processors/index.ts';
+import type { FailedProcessorRecord, ProcessorRecord } from '../core/processors/index.ts';
 import { type PendingRun, packRecords, type RecordRun } from '../core/records.ts';
 import { encodeFrame } from './aggregate.ts';
 import type { BufferLedger } from './buffer-ledger.ts';
@@ -72,11 +77,16 @@ export async function stagePartitions(
     jqEngine: deps.jqEngine,
   });
   const active = await deps.ledger.activePartitions();
-  const { partitions, failed } = partitionRecords(
+  const routed = partitionRecords(
     processed.records.map((record, i) => ({ record, keys: processed.partitionKeys[i]! })),
     deps.partitioning,
     active,
   );
+  const partitions = routed.partitions.filter((partition) => fitsTheLedger(partition.id));
+  const failed = [
+    ...routed.failed,
+    ...routed.partitions.filter((p) => !fitsTheLedger(p.id)).flatMap(tooLong),
+  ];
   const opened = partitions.filter((partition) => !active.has(partition.id)).length;
   // Spec §6 metrics: active partitions, and whether the limit refused records.
   deps.metrics.gauge(deps.streamName, 'PartitionCount', active.size + opened);
@@ -110,6 +120,29 @@ export async function stagePartitions(
     await stageChunk(batch.chunkId, partition, deps);
   });
   return partitions.map((partition) => partition.id);
+}
+
+/**
+ * A partition's evaluated prefix keys its ledger items, and DynamoDB sort keys hold 1,024 bytes; S3 keys hold 1,024
+ * bytes too, so a prefix longer than this in UTF-8 (512 characters can be up to 2,048 bytes) could not name an
+ * object either. Its records go to the error output instead of failing the batch forever.
+ */
+const MAX_PARTITION_ID_BYTES = 900;
+
+function fitsTheLedger(partitionId: string): boolean {
+  return Buffer.byteLength(partitionId) <= MAX_PARTITION_ID_BYTES;
+}
+
+function tooLong(partition: Partition): FailedProcessorRecord[] {
+  const bytes = Buffer.byteLength(partition.id);
+  return partition.records.map((record) => ({
+    record,
+    errorOutputType: 'processing-failed',
+    errorCode: PARTITIONING_ERRORS.prefixTooLong,
+    errorMessage: `Prefix evaluated to ${bytes} bytes of UTF-8; at most ${MAX_PARTITION_ID_BYTES} are allowed on AWS.`,
+    rawData: record.data,
+    attemptsMade: 1,
+  }));
 }
 
 /** Where a partition's chunk of a batch is staged: distinct per partition and per batch, stable on a replay. */

@@ -236,6 +236,21 @@ describe('keys from partitionKeyFromQuery (MetadataExtraction with jq-web in the
   });
 });
 
+describe('a prefix too long in bytes for S3 and the ledger', () => {
+  it('sends its records to the error prefix instead of failing the batch forever', async () => {
+    const p = await pipeline({ config: partitionedConfig('query') });
+    // 310 characters of 3 bytes each: under Firehose's 512 characters, over 1,024 bytes with the file name.
+    const wide = `{"customer":"${'€'.repeat(310)}"}`;
+    await put(p, [wide, '{"customer":"ok"}']);
+    await buffer(p);
+    expect(await sweepAndFlush(p)).toBe(0);
+    expect(await byPartition(p, 'customer=')).toEqual(new Map([['customer=ok/', ['{"customer":"ok"}']]]));
+    const failed = await errorDocuments(p, 'processing-failed');
+    expect(failed.map(rawDataOf)).toEqual([wide]);
+    expect(failed[0]!.errorCode).toBe('DynamicPartitioning.PrefixTooLong');
+  });
+});
+
 describe('keys from partitionKeyFromLambda (the transform runs in the buffer Lambda)', () => {
   it('partitions by the keys the transform returns; dropped records vanish, failed ones keep lambdaARN', async () => {
     const p = await pipeline({ config: partitionedConfig('lambda'), adapters: lambdaAdapters });
