@@ -54,6 +54,7 @@ export async function convertToParquet(
   }
   const { rows, convertedRecords, convertedBytes, failures } = progress;
   const body = rows === 0 ? [] : await writer.finish();
+  writer.release();
   return { body, rows, convertedRecords, convertedBytes, failures };
 }
 

@@ -19,6 +19,14 @@ export const MAX_ROW_GROUP_DECODED_BYTES = 16 * 1024 * 1024;
 const MAGIC = new TextEncoder().encode('PAR1');
 
 /**
+ * The column arrays of the last finished conversion of each schema, handed to the next one. Arrays grow by
+ * doubling to a row group's size; a conversion that starts with grown ones skips those copies and the page faults
+ * of touching fresh memory. At most one set per schema is kept (about the row-group cap, see above), and only
+ * while the schema itself is alive; concurrent conversions of one schema take it in turn or allocate their own.
+ */
+const idleColumns = new WeakMap<ParquetSchema, ColumnData[]>();
+
+/**
  * Writes one Parquet file: rows are shredded into `columns` by the caller; `closeRowGroup` encodes them as a
  * row group once `rowGroupFull()` says so, and `finish` writes the footer. Row groups are padded to the next
  * BlockSizeBytes boundary when they would straddle it and the gap is at most MaxPaddingBytes, as parquet-mr
@@ -36,7 +44,9 @@ export class ParquetFileWriter {
     private readonly schema: ParquetSchema,
     private readonly options: ParquetSerDeOptions,
   ) {
-    this.columns = schema.leaves.map((leaf) => new ColumnData(leaf));
+    const idle = idleColumns.get(schema);
+    idleColumns.delete(schema);
+    this.columns = idle ?? schema.leaves.map((leaf) => new ColumnData(leaf));
     this.encoder = new ColumnChunkEncoder(options);
     this.rowGroupLimit = Math.min(options.blockSizeBytes, MAX_ROW_GROUP_DECODED_BYTES);
     this.output.add(MAGIC.slice());
@@ -85,6 +95,12 @@ export class ParquetFileWriter {
     if (rowGroupBytes > remaining && remaining <= this.options.maxPaddingBytes) {
       this.output.add(new Uint8Array(remaining));
     }
+  }
+
+  /** Gives the column arrays to the next conversion of the schema; the writer is done with them. */
+  release(): void {
+    for (const column of this.columns) column.reset();
+    idleColumns.set(this.schema, this.columns);
   }
 
   /** Closes the last row group and returns the file's chunks. */
