@@ -1,8 +1,8 @@
 import type { ResolvedStream } from '../core/config/resolved.ts';
 import { errorBodiesOf } from '../core/delivery/processing.ts';
 import { type PlannedObject, planErrorObjects, planPartitionObject } from '../core/delivery/s3-objects.ts';
-import type { DynamicPartitioning } from '../core/partitioning/index.ts';
-import type { FailedProcessorRecord, ProcessorRecord } from '../core/processors/index.ts';
+import { type DynamicPartitioning, retriesExhausted } from '../core/partitioning/index.ts';
+import type { ProcessorRecord } from '../core/processors/index.ts';
 import { type PendingRun, recordAt } from '../core/records.ts';
 import type { PartitionKeys } from '../core/s3/prefix-template.ts';
 import { type DeliverOptions, deliveredMarker } from './deliver.ts';
@@ -102,24 +102,6 @@ async function recordPut(
   options.metrics.count(stream.name, `${object.role}.Bytes`, object.bytes);
   options.metrics.count(stream.name, `${object.role}.ObjectCount`, 1);
   options.metrics.gauge(stream.name, `${object.role}.Success`, 1);
-}
-
-/**
- * A record whose partition could not be written within RetryOptions. Firehose publishes no document for this; as
- * the local runtime does, Sluice writes the processing-failed layout without `lambdaARN` (the dynamic-partitioning
- * variant of spec §4.2) with the S3 error code in the `S3.<code>` form Firehose logs (spec §3.7).
- */
-function retriesExhausted(record: ProcessorRecord, error: unknown, attempts: number): FailedProcessorRecord {
-  const code =
-    (error as { code?: unknown; name?: unknown } | undefined)?.code ?? (error as { name?: unknown })?.name;
-  return {
-    record,
-    errorOutputType: 'processing-failed',
-    errorCode: typeof code === 'string' && code !== 'Error' ? `S3.${code}` : 'InternalError',
-    errorMessage: error instanceof Error ? error.message : String(error),
-    rawData: record.data,
-    attemptsMade: attempts,
-  };
 }
 
 function firstAttemptOf(delivered: ReadonlySet<string>): number | undefined {

@@ -10,7 +10,12 @@ import {
   planPartitionObject,
 } from '../core/delivery/s3-objects.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
-import { type DynamicPartitioning, type Partition, partitionRecords } from '../core/partitioning/index.ts';
+import {
+  type DynamicPartitioning,
+  type Partition,
+  partitionRecords,
+  retriesExhausted,
+} from '../core/partitioning/index.ts';
 import type { IdSource } from '../core/ports.ts';
 import type { FailedProcessorRecord } from '../core/processors/index.ts';
 import { packRecords, type RecordRun, recordAt } from '../core/records.ts';
@@ -182,7 +187,9 @@ export class PartitionedDelivery {
     );
     if (outcome.kind === 'gave-up') {
       const gaveUp = outcome;
-      const failures = partition.records.map((record) => retriesExhausted(record, gaveUp));
+      const failures = partition.records.map((record) =>
+        retriesExhausted(record, gaveUp.lastError, gaveUp.attempts),
+      );
       outcome = await this.host.put(async () => {
         const now = ports();
         const keyContext = this.keyContext(stream, partition.records[0]!.arrivalMs);
@@ -213,26 +220,5 @@ function withOwnBytes(partition: Partition): Partition {
   return {
     ...partition,
     records: partition.records.map((record, i) => ({ ...record, data: recordAt(packed, i) })),
-  };
-}
-
-/**
- * A record whose partition could not be written within RetryOptions. Firehose publishes no document for this;
- * Sluice writes the processing-failed layout without `lambdaARN` (the dynamic-partitioning variant of §4.2) with
- * the S3 error code, in the `S3.<code>` form of the codes Firehose logs for S3 delivery (spec §3.7).
- */
-function retriesExhausted(
-  record: PartitionBuffer<InFlightBatch>['records'][number],
-  outcome: Extract<PutObjectsOutcome, { kind: 'gave-up' }>,
-): FailedProcessorRecord {
-  const error = outcome.lastError;
-  const code = (error as { code?: unknown; name?: unknown } | undefined)?.code;
-  return {
-    record,
-    errorOutputType: 'processing-failed',
-    errorCode: typeof code === 'string' ? `S3.${code}` : 'InternalError',
-    errorMessage: error instanceof Error ? error.message : String(error),
-    rawData: record.data,
-    attemptsMade: outcome.attempts,
   };
 }

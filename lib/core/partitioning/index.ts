@@ -16,6 +16,7 @@ export {
   type PartitionerSettings,
   partitionRecords,
 } from './partitioner.ts';
+export { retriesExhausted } from './retries-exhausted.ts';
 export {
   DEFAULT_PARTITION_RETRY_SECONDS,
   type DynamicPartitioning,
