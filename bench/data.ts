@@ -81,3 +81,23 @@ export function bodyPool(streamName: string, seed: number, producer: number, siz
     putRecordBatchBody(streamName, records.slice(b * RECORDS_PER_BATCH, (b + 1) * RECORDS_PER_BATCH)),
   );
 }
+
+/**
+ * Checks a delivered body record by record: it must hold whole RECORD_BYTES records, each starting with
+ * RECORD_MAGIC. `onRecord` sees each record (as a view of the body). A short tail and every record without the
+ * magic count as malformed.
+ */
+export function checkRecords(
+  body: Buffer,
+  onRecord?: (record: Buffer) => void,
+): { records: number; malformed: number } {
+  const magic = Buffer.from(RECORD_MAGIC);
+  let records = 0;
+  let malformed = body.byteLength % RECORD_BYTES === 0 ? 0 : 1;
+  for (let at = 0; at + RECORD_BYTES <= body.byteLength; at += RECORD_BYTES) {
+    if (body.compare(magic, 0, magic.byteLength, at, at + magic.byteLength) !== 0) malformed++;
+    onRecord?.(body.subarray(at, at + RECORD_BYTES));
+    records++;
+  }
+  return { records, malformed };
+}

@@ -35,10 +35,10 @@ import { HttpEndpointServer } from '../test/support/http-endpoint-server.ts';
 import { OpenSearchStandin } from '../test/support/opensearch-standin.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { makeRecords, RECORD_BYTES, RECORDS_PER_BATCH } from './data.ts';
+import { benchArgs, MB, median } from './harness.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/firehose';
 const CTX = { region: 'us-east-1', accountId: '000000000000', nowMs: 0 };
-const MB = 1e6;
 
 type Destination = 'HttpEndpoint' | 'OpenSearch' | 'Redshift';
 const DESTINATIONS: Destination[] = ['HttpEndpoint', 'OpenSearch', 'Redshift'];
@@ -225,12 +225,6 @@ async function runOnce(
   }
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 interface Summary {
   destination: Destination;
   runs: RunResult[];
@@ -244,6 +238,7 @@ interface Summary {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    args: benchArgs(),
     options: {
       records: { type: 'string', default: '30000' },
       runs: { type: 'string', default: '5' },

@@ -6,24 +6,36 @@
  *
  *   npm run bench [-- --seconds 25 --sizes 5,128 --producers 2 --concurrency 4 --profile]
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { type Baselines, measureBaselines } from './baselines.ts';
-import { RECORD_BYTES, RECORD_MAGIC, RECORDS_PER_BATCH } from './data.ts';
+import { checkRecords, RECORD_BYTES, RECORDS_PER_BATCH } from './data.ts';
+import {
+  BUCKET,
+  benchArgs,
+  CLI,
+  cliFlush,
+  listFiles,
+  MB,
+  type Producer,
+  percentile,
+  REPO_ROOT,
+  round,
+  runLoad,
+  type SluiceServer,
+  startProducers,
+  startSluice,
+  stopProducers,
+  writeResults,
+} from './harness.ts';
 import { type MemorySample, readCpuSeconds, readMemory, readThreadCpu } from './proc.ts';
-import type { PhaseCommand, PhaseResult } from './producer.ts';
 import { type ProfileSummary, summariseProfile } from './profile-summary.ts';
 
-const REPO_ROOT = join(import.meta.dirname, '..');
-const CLI = join(REPO_ROOT, 'bin', 'sluice.cjs');
 const STREAM = 'bench';
-const BUCKET = 'sluice-bench';
-const MB = 1e6;
 const MiB = 1024 * 1024;
 /** Targets from the issue. */
 const TARGETS = {
@@ -51,6 +63,7 @@ interface Options {
 
 function options(): Options {
   const { values } = parseArgs({
+    args: benchArgs(),
     options: {
       seconds: { type: 'string', default: '25' },
       warmup: { type: 'string', default: '3' },
@@ -90,95 +103,6 @@ function options(): Options {
 }
 
 // ---------------------------------------------------------------- server process
-
-interface ServerProcess {
-  endpoint: string;
-  pid: number;
-  child: ChildProcess;
-  stderr(): string;
-  stop(): Promise<void>;
-}
-
-async function startServer(
-  entry: string,
-  dataDir: string,
-  configPath: string,
-  extraNodeArgs: string[],
-): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...extraNodeArgs,
-      ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
-      entry,
-      'start',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      dataDir,
-      '--config',
-      configPath,
-      '--log-level',
-      'warn',
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    if (stderr.length < 64 * 1024) stderr += chunk;
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`sluice did not start within 30 s: ${stderr}`)), 30_000);
-    child.stdout!.on('data', (chunk) => {
-      if (process.env.BENCH_SERVER_STDOUT) appendFileSync(process.env.BENCH_SERVER_STDOUT, chunk);
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sluice exited with ${code} before listening: ${stderr}`));
-    });
-  });
-  return {
-    endpoint,
-    pid: child.pid!,
-    child,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** `sluice flush` through the CLI, as a user would run it. */
-async function cliFlush(endpoint: string): Promise<number> {
-  const child = spawn(process.execPath, [CLI, 'flush', '--endpoint', endpoint], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const started = performance.now();
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.once('exit', (c) => {
-      clearTimeout(timer);
-      resolve(c);
-    });
-  });
-  if (code !== 0) throw new Error(`sluice flush exited with ${code}`);
-  return performance.now() - started;
-}
 
 async function streamStatus(endpoint: string): Promise<{ deliveredRecords: number; bufferedBytes: number }> {
   const response = await fetch(`${endpoint}/_sluice/status`, { signal: AbortSignal.timeout(30_000) });
@@ -229,60 +153,6 @@ class RssSampler {
   }
 }
 
-// ---------------------------------------------------------------- producers
-
-interface Producer {
-  child: ChildProcess;
-  pid: number;
-  next<T>(type: string): Promise<T>;
-}
-
-async function startProducers(count: number, poolSize: number): Promise<Producer[]> {
-  const producers: Producer[] = [];
-  for (let i = 0; i < count; i++) {
-    const child = fork(join(import.meta.dirname, 'producer.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const next = <T>(type: string) =>
-      new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`producer ${i}: no ${type} within 15 min`)), 900_000);
-        const onMessage = (message: { type: string; error?: string } & Record<string, unknown>) => {
-          if (message.type !== type && message.type !== 'error') return;
-          clearTimeout(timer);
-          child.off('message', onMessage);
-          if (message.type === 'error') reject(new Error(`producer ${i}: ${message.error}`));
-          else resolve(message as T);
-        };
-        child.on('message', onMessage);
-        child.once('exit', (code) => reject(new Error(`producer ${i} exited with ${code}`)));
-      });
-    const ready = next<{ bodyBytes: number }>('ready');
-    child.send({ type: 'init', producer: i, seed: 1000 + i, poolSize, streamName: STREAM });
-    await ready;
-    producers.push({ child, pid: child.pid!, next });
-  }
-  return producers;
-}
-
-async function stopProducers(producers: Producer[]): Promise<void> {
-  await Promise.all(
-    producers.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          if (p.child.exitCode !== null) return resolve();
-          const timer = setTimeout(() => p.child.kill('SIGKILL'), 5000);
-          p.child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          p.child.send({ type: 'exit' });
-        }),
-    ),
-  );
-}
-
 // ---------------------------------------------------------------- phases
 
 interface PhaseReport {
@@ -313,29 +183,25 @@ interface PhaseReport {
 async function runPhase(
   name: 'max' | 'half',
   opts: Options,
-  server: ServerProcess,
+  server: SluiceServer,
   rss: RssSampler,
   producers: Producer[],
   recordsPerSec: number,
 ): Promise<PhaseReport> {
   const startAtMs = Date.now() + 500;
   const batchesPerSecond = recordsPerSec > 0 ? recordsPerSec / RECORDS_PER_BATCH / producers.length : 0;
-  const command: Omit<PhaseCommand, 'endpoint'> = {
-    type: 'run',
-    startAtMs,
-    durationMs: opts.seconds * 1000,
-    warmupMs: opts.warmupSeconds * 1000,
-    concurrency: opts.concurrency,
-    batchesPerSecond,
-  };
   const serverCpu0 = readCpuSeconds(server.pid);
   const threads0 = readThreadCpu(server.pid);
   const producerCpu0 = producers.reduce((sum, p) => sum + readCpuSeconds(p.pid), 0);
   const before = await streamStatus(server.endpoint);
   rss.takePhasePeak();
-  const pending = producers.map((p) => p.next<{ result: PhaseResult }>('result'));
-  for (const p of producers) p.child.send({ ...command, endpoint: server.endpoint });
-  const results = (await Promise.all(pending)).map((m) => m.result);
+  const results = await runLoad(producers, server.endpoint, {
+    startAtMs,
+    durationMs: opts.seconds * 1000,
+    warmupMs: opts.warmupSeconds * 1000,
+    concurrency: opts.concurrency,
+    batchesPerSecond,
+  });
   const elapsedS = (Date.now() - startAtMs) / 1000;
   const serverCpu = readCpuSeconds(server.pid) - serverCpu0;
   const threads1 = readThreadCpu(server.pid);
@@ -396,40 +262,20 @@ interface Delivered {
 }
 
 /** Counts records in every delivered object: each must be whole 1 KiB records, each starting with the magic. */
-async function countDelivered(dataDir: string): Promise<Delivered> {
+function countDelivered(dataDir: string): Delivered {
   const out: Delivered = { objects: 0, records: 0, storedBytes: 0, errorObjects: 0, malformed: 0 };
   const root = join(dataDir, 's3', BUCKET);
-  const magic = Buffer.from(RECORD_MAGIC);
-  const files: string[] = [];
-  const walk = async (dir: string, depth: number) => {
-    if (depth > 20) return;
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) await walk(path, depth + 1);
-      else files.push(path);
-    }
-  };
-  await walk(root, 0);
-  for (const path of files) {
+  for (const path of listFiles(root)) {
     if (path.slice(root.length + 1).startsWith('errors/')) {
       out.errorObjects++;
       continue;
     }
     const stored = readFileSync(path);
-    const body = path.endsWith('.gz') ? gunzipSync(stored) : stored;
+    const checked = checkRecords(path.endsWith('.gz') ? gunzipSync(stored) : stored);
     out.objects++;
     out.storedBytes += stored.byteLength;
-    if (body.byteLength % RECORD_BYTES !== 0) out.malformed++;
-    for (let offset = 0; offset + RECORD_BYTES <= body.byteLength; offset += RECORD_BYTES) {
-      if (body.compare(magic, 0, magic.byteLength, offset, offset + magic.byteLength) !== 0) out.malformed++;
-      out.records++;
-    }
+    out.records += checked.records;
+    out.malformed += checked.malformed;
   }
   return out;
 }
@@ -492,7 +338,14 @@ async function runScenario(
       ...(opts.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
       ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ];
-    const server = await startServer(opts.serverEntry, join(dataDir, 'data'), configPath, nodeArgs);
+    const server = await startSluice({
+      dataDir: join(dataDir, 'data'),
+      configPath,
+      nodeArgs,
+      entry: opts.serverEntry,
+      captureStderr: true,
+      copyStdoutTo: process.env.BENCH_SERVER_STDOUT,
+    });
     const rss = new RssSampler(server.pid);
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -506,7 +359,7 @@ async function runScenario(
       rss.sample();
       await server.stop();
       rss.stop();
-      const delivered = await countDelivered(join(dataDir, 'data'));
+      const delivered = countDelivered(join(dataDir, 'data'));
       const acknowledged = max.ackedRecords + half.ackedRecords;
       const nothingLost = delivered.records === acknowledged && delivered.malformed === 0;
       log(
@@ -707,16 +560,6 @@ interface Report {
 
 // ---------------------------------------------------------------- main
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 function describePhase(p: PhaseReport): string {
   return (
     `${p.payloadMBps} MB/s, ${p.recordsPerSec} rec/s, p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms, ` +
@@ -746,7 +589,12 @@ async function main(): Promise<void> {
       `JSON+base64 ${round(baselines.parseDecodeMBps, 1)} MB/s, scanPutRecordBatch ${round(baselines.sluiceParseMBps, 1)} MB/s, ` +
       `disk write+fdatasync ${round(baselines.diskWriteMBps, 1)} MB/s`,
   );
-  const producers = await startProducers(opts.producers, opts.poolSize);
+  const producers = await startProducers({
+    count: opts.producers,
+    streamName: STREAM,
+    seedBase: 1000,
+    poolSize: opts.poolSize,
+  });
   const scenarios: ScenarioReport[] = [];
   try {
     for (const sizeMiB of opts.sizesMiB) {
@@ -767,11 +615,8 @@ async function main(): Promise<void> {
   log('');
   for (const v of report.verdicts) log(`${v.met ? 'MET    ' : 'NOT MET'} ${v.target}: ${v.measured}`);
   if (opts.write) {
-    const dir = join(REPO_ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
     const base = opts.profile ? 'ingest-profile' : 'ingest';
-    writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(dir, `${base}.md`), markdown(report));
+    writeResults(base, report, markdown(report));
     log(`wrote bench/results/${base}.json and bench/results/${base}.md`);
   }
   if (scenarios.some((s) => !s.nothingLost)) process.exitCode = 1;

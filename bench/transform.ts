@@ -11,23 +11,33 @@
  *
  *   npx tsx bench/transform.ts [-- --seconds 15 --rounds 3 --producers 2 --concurrency 4 --no-write]
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RECORD_BYTES, RECORD_MAGIC } from './data.ts';
-import { readCpuSeconds } from './proc.ts';
-import type { PhaseCommand, PhaseResult } from './producer.ts';
+import { checkRecords } from './data.ts';
+import {
+  ackedRecords,
+  alternateRounds,
+  BUCKET,
+  benchArgs,
+  listFiles,
+  median,
+  medianRecordsPerSec,
+  REPO_ROOT,
+  type Round,
+  round,
+  runRound,
+  startProducers,
+  startSluice,
+  stopProducers,
+  writeResults,
+} from './harness.ts';
 import { summariseProfile } from './profile-summary.ts';
 
-const REPO_ROOT = join(import.meta.dirname, '..');
-const CLI = join(REPO_ROOT, 'bin', 'sluice.cjs');
-const BUCKET = 'sluice-bench';
 const STREAMS = ['plain', 'noop'] as const;
 type StreamName = (typeof STREAMS)[number];
-const MB = 1e6;
 /** The issue's target: the no-op transform costs at most 30% of throughput. */
 const TARGET_RATIO = 0.7;
 
@@ -37,11 +47,8 @@ const NOOP_HANDLER = `export const handler = async (event) => ({
 `;
 
 function options() {
-  // `npx tsx bench/transform.ts -- --seconds 12` passes the `--` on; parseArgs would read every option after it
-  // as a positional.
-  const args = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
   const { values } = parseArgs({
-    args,
+    args: benchArgs(),
     options: {
       seconds: { type: 'string', default: '15' },
       rounds: { type: 'string', default: '3' },
@@ -99,196 +106,20 @@ function streamConfig(name: StreamName) {
   };
 }
 
-interface Server {
-  endpoint: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startServer(dataDir: string, configPath: string, nodeArgs: string[]): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      CLI,
-      'start',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data-dir',
-      dataDir,
-      '--config',
-      configPath,
-      '--log-level',
-      'warn',
-    ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error('sluice did not start within 30 s')), 30_000);
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`sluice exited with ${code} before listening`)));
-  });
-  return {
-    endpoint,
-    pid: child.pid!,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function cliFlush(endpoint: string, stream: StreamName): Promise<void> {
-  const child = spawn(process.execPath, [CLI, 'flush', '--endpoint', endpoint, '--stream', stream], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.once('exit', (c) => {
-      clearTimeout(timer);
-      resolve(c);
-    });
-  });
-  if (code !== 0) throw new Error(`sluice flush exited with ${code}`);
-}
-
-interface Producer {
-  child: ChildProcess;
-  next<T>(type: string): Promise<T>;
-}
-
-/** One set of producer processes per stream: each builds its pool of PutRecordBatch bodies for that stream. */
-async function startProducers(stream: StreamName, count: number): Promise<Producer[]> {
-  const producers: Producer[] = [];
-  for (let i = 0; i < count; i++) {
-    const child = fork(join(import.meta.dirname, 'producer.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const next = <T>(type: string) =>
-      new Promise<T>((resolve, reject) => {
-        const onMessage = (message: { type: string; error?: string }) => {
-          if (message.type !== type && message.type !== 'error') return;
-          child.off('message', onMessage);
-          if (message.type === 'error') reject(new Error(`producer ${i}: ${message.error}`));
-          else resolve(message as T);
-        };
-        child.on('message', onMessage);
-      });
-    const ready = next('ready');
-    // The same seeds for both streams: the same records go through each.
-    child.send({ type: 'init', producer: i, seed: 1000 + i, poolSize: 16, streamName: stream });
-    await ready;
-    producers.push({ child, next });
-  }
-  return producers;
-}
-
-function stopProducers(producers: Producer[]): void {
-  for (const p of producers) if (p.child.connected) p.child.send({ type: 'exit' });
-}
-
-interface Round {
-  stream: StreamName;
-  round: number;
-  ackedRecords: number;
-  loadSeconds: number;
-  flushSeconds: number;
-  recordsPerSec: number;
-  MBps: number;
-  serverCores: number;
-}
-
-async function runRound(
-  stream: StreamName,
-  round: number,
-  opts: Options,
-  server: Server,
-  producers: Producer[],
-): Promise<Round> {
-  const startAtMs = Date.now() + 300;
-  const command: Omit<PhaseCommand, 'endpoint'> = {
-    type: 'run',
-    startAtMs,
-    durationMs: opts.seconds * 1000,
-    warmupMs: 0,
-    concurrency: opts.concurrency,
-    batchesPerSecond: 0,
-  };
-  const cpu0 = readCpuSeconds(server.pid);
-  const pending = producers.map((p) => p.next<{ result: PhaseResult }>('result'));
-  for (const p of producers) p.child.send({ ...command, endpoint: server.endpoint });
-  const results = (await Promise.all(pending)).map((m) => m.result);
-  const loadEnd = Date.now();
-  await cliFlush(server.endpoint, stream);
-  const end = Date.now();
-  const acked = results.reduce((sum, r) => sum + r.ackedRecords, 0);
-  const seconds = (end - startAtMs) / 1000;
-  return {
-    stream,
-    round,
-    ackedRecords: acked,
-    loadSeconds: round2((loadEnd - startAtMs) / 1000),
-    flushSeconds: round2((end - loadEnd) / 1000),
-    recordsPerSec: Math.round(acked / seconds),
-    MBps: round2((acked * RECORD_BYTES) / MB / seconds),
-    serverCores: round2((readCpuSeconds(server.pid) - cpu0) / seconds),
-  };
-}
-
 /** Records under `<bucket>/<stream>/`, each whole and unchanged (1 KiB starting with the bench's magic). */
 function countDelivered(
   dataDir: string,
   stream: StreamName,
 ): { records: number; malformed: number; errors: number } {
-  const out = { records: 0, malformed: 0, errors: 0 };
-  const magic = Buffer.from(RECORD_MAGIC);
-  const walk = (dir: string): string[] => {
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return [];
-    }
-    return entries.flatMap((e) =>
-      statSync(join(dir, e)).isDirectory() ? walk(join(dir, e)) : [join(dir, e)],
-    );
-  };
   const root = join(dataDir, 's3', BUCKET);
-  out.errors = walk(join(root, 'errors', stream)).length;
-  for (const path of walk(join(root, stream))) {
-    const body = readFileSync(path);
-    if (body.byteLength % RECORD_BYTES !== 0) out.malformed++;
-    for (let at = 0; at + RECORD_BYTES <= body.byteLength; at += RECORD_BYTES) {
-      if (body.compare(magic, 0, magic.byteLength, at, at + magic.byteLength) !== 0) out.malformed++;
-      out.records++;
-    }
+  const out = { records: 0, malformed: 0, errors: listFiles(join(root, 'errors', stream)).length };
+  for (const path of listFiles(join(root, stream))) {
+    const checked = checkRecords(readFileSync(path));
+    out.records += checked.records;
+    out.malformed += checked.malformed;
   }
   return out;
 }
-
-const round2 = (n: number) => Math.round(n * 100) / 100;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** What profiling (`--profile --only noop`) showed and what was changed; kept with the results. */
 const FINDINGS = `## Profile and changes
@@ -335,7 +166,7 @@ records a transform returns lie back to back in the buffer of their invocation.`
 function markdown(report: {
   at: string;
   opts: Options;
-  rounds: Round[];
+  rounds: Round<StreamName>[];
   medians: Record<StreamName, number>;
   /** noop / plain of each round, and their median: the verdict. */
   roundRatios: number[];
@@ -379,7 +210,7 @@ function markdown(report: {
 
 async function main(): Promise<void> {
   const opts = options();
-  const loadAtStart = round2(loadavg()[0]!);
+  const loadAtStart = round(loadavg()[0]!, 2);
   const dir = await mkdtemp(join(tmpdir(), 'sluice-transform-bench-'));
   const dataDir = join(dir, 'data');
   try {
@@ -394,59 +225,43 @@ async function main(): Promise<void> {
       }),
     );
     const profileDir = join(dir, 'profile');
-    const server = await startServer(
+    const server = await startSluice({
       dataDir,
       configPath,
-      opts.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
-    );
+      nodeArgs: opts.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    });
+    // One set of producer processes per stream, each with its pool of bodies for that stream; the same seeds for
+    // both streams, so the same records go through each.
+    const producerOptions = { count: opts.producers, seedBase: 1000, poolSize: 16 };
     const producers = {
-      plain: await startProducers('plain', opts.producers),
-      noop: await startProducers('noop', opts.producers),
+      plain: await startProducers({ ...producerOptions, streamName: 'plain' }),
+      noop: await startProducers({ ...producerOptions, streamName: 'noop' }),
     };
-    const rounds: Round[] = [];
+    let rounds: Round<StreamName>[];
     try {
-      for (let round = 1; round <= opts.rounds; round++) {
-        // Alternate which stream goes first, so a slow patch of background load does not always hit the same one.
-        const order = round % 2 ? opts.streams : [...opts.streams].reverse();
-        for (const stream of order) {
-          const result = await runRound(stream, round, opts, server, producers[stream]);
-          console.log(
-            `round ${round} ${stream}: ${result.recordsPerSec} records/s (${result.MBps} MB/s), load ${result.loadSeconds} s + flush ${result.flushSeconds} s, server ${result.serverCores} cores`,
-          );
-          rounds.push(result);
-        }
-      }
+      rounds = await alternateRounds(opts.streams, opts.rounds, (stream, n) =>
+        runRound(server, producers[stream], stream, n, opts),
+      );
     } finally {
-      stopProducers([...producers.plain, ...producers.noop]);
+      await stopProducers([...producers.plain, ...producers.noop]);
       await server.stop();
     }
     if (opts.profile) {
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
       if (file) console.log(JSON.stringify(summariseProfile(join(profileDir, file), REPO_ROOT, 20), null, 1));
     }
-    const medians = Object.fromEntries(
-      STREAMS.map((s) => [
-        s,
-        Math.round(median(rounds.filter((r) => r.stream === s).map((r) => r.recordsPerSec))),
-      ]),
-    ) as Record<StreamName, number>;
+    const medians = medianRecordsPerSec(rounds, STREAMS);
     const roundRatios = Array.from({ length: opts.rounds }, (_, i) => {
       const of = (stream: StreamName) =>
         rounds.find((r) => r.round === i + 1 && r.stream === stream)?.recordsPerSec ?? Number.NaN;
-      return round2(of('noop') / of('plain'));
+      return round(of('noop') / of('plain'), 2);
     });
-    const ratio = round2(median(roundRatios));
-    const ratioOfMedians = round2(medians.noop / medians.plain);
+    const ratio = round(median(roundRatios), 2);
+    const ratioOfMedians = round(medians.noop / medians.plain, 2);
     const delivered = Object.fromEntries(
-      STREAMS.map((s) => [
-        s,
-        {
-          acked: rounds.filter((r) => r.stream === s).reduce((sum, r) => sum + r.ackedRecords, 0),
-          ...countDelivered(dataDir, s),
-        },
-      ]),
+      STREAMS.map((s) => [s, { acked: ackedRecords(rounds, s), ...countDelivered(dataDir, s) }]),
     ) as Record<StreamName, { acked: number; records: number; malformed: number; errors: number }>;
-    const loadAverages = [loadAtStart, round2(loadavg()[0]!)];
+    const loadAverages = [loadAtStart, round(loadavg()[0]!, 2)];
     const report = {
       at: new Date().toISOString(),
       opts,
@@ -461,13 +276,7 @@ async function main(): Promise<void> {
     console.log(
       `noop / plain per round ${roundRatios.join(', ')}, median ${ratio} (ratio of medians ${ratioOfMedians}); load ${loadAverages.join(' -> ')}; delivered ${JSON.stringify(delivered)}`,
     );
-    if (opts.write) {
-      writeFileSync(
-        join(REPO_ROOT, 'bench', 'results', 'transform.json'),
-        `${JSON.stringify(report, null, 2)}\n`,
-      );
-      writeFileSync(join(REPO_ROOT, 'bench', 'results', 'transform.md'), markdown(report));
-    }
+    if (opts.write) writeResults('transform', report, markdown(report));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
