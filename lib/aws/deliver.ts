@@ -44,12 +44,14 @@ export function deliveredMarker(object: PlannedObject): string {
 
 /**
  * Delivers one flush: processors → format conversion → compression → keys (planS3Objects, the core's stage
- * order), then the puts. Keys come from ids seeded by the flush ID, so a re-driven flush overwrites its own
- * objects (DESIGN.md AWS invariant 4), and objects an earlier attempt recorded as written are skipped.
+ * order), then the puts; for a writer destination, processors → send → error output and backup (deliverToWriter).
+ * Keys come from ids seeded by the flush ID, so a re-driven flush overwrites its own objects (DESIGN.md AWS
+ * invariant 4), and objects an earlier attempt recorded as written are skipped.
  *
- * A Lambda transform consumes ids too (one invocation ID per call), so when a re-drive makes a different number
- * of calls than the attempt before it, its keys differ: the re-drive then writes every object again under the
- * new keys (at least once, never lost).
+ * A re-drive runs the processors again (a Lambda transform is invoked again), except for a writer destination
+ * whose send had finished. Invocation IDs come from their own seed, so the S3 keys do not depend on how many calls
+ * a run made; a writer's processing-failed keys do (they follow the invocation IDs), so a re-drive that makes
+ * other calls writes its documents under new keys (at least once, never lost).
  */
 export async function deliverFlush(
   runs: readonly PendingRun[],
@@ -64,6 +66,15 @@ export async function deliverFlush(
   });
   const { adapters, deadline } = options;
   const ids = new SeededIds(options.flushId);
+  const processing = {
+    ...(adapters.invoker ? { invoker: deadline.bound(adapters.invoker) } : {}),
+    clock: { nowMs: options.nowMs },
+    jitter: adapters.jitter ?? Math.random,
+    sleep: (ms: number) => deadline.sleep(ms),
+  };
+  const oldestMs = runs.reduce((min, run) => Math.min(min, run.arrivalMs), Number.POSITIVE_INFINITY);
+  const putObjects = (objects: readonly PlannedObject[]) =>
+    putPlannedObjects(objects, stream, options, oldestMs);
   const writer = stream.writer;
   const planned = writer
     ? await deliverToWriter(batch, stream, writer, {
@@ -71,14 +82,13 @@ export async function deliverFlush(
         ids,
         writerIds: new SeededIds(`${options.flushId}/writer`),
         nowMs: options.flushedAtMs,
+        region: adapters.region,
         store: options.store,
         metrics: options.metrics,
-        retry: {
-          clock: { nowMs: options.nowMs },
-          jitter: adapters.jitter ?? Math.random,
-          sleep: (ms) => deadline.sleep(ms),
-        },
+        retry: { clock: processing.clock, jitter: processing.jitter, sleep: processing.sleep },
         destinations: adapters.destinations?.(deadline) ?? {},
+        processing,
+        putObjects,
         sent: options.delivered.has(WRITER_SENT),
         markSent: () => options.onDelivered(WRITER_SENT),
         firstSentAtMs: firstSentAtMs(options.delivered),
@@ -91,19 +101,25 @@ export async function deliverFlush(
         accountId: adapters.accountId,
         ...(adapters.glueTables ? { glueTables: adapters.glueTables } : {}),
         processing: {
-          ...(adapters.invoker ? { invoker: deadline.bound(adapters.invoker) } : {}),
+          ...processing,
           // Invocation IDs from their own seed: the keys above must not depend on how many calls a run made.
           ids: new SeededIds(`${options.flushId}:invocations`),
-          clock: { nowMs: options.nowMs },
-          jitter: adapters.jitter ?? Math.random,
-          sleep: (ms) => deadline.sleep(ms),
         },
       });
-  const oldestMs = runs.reduce((min, run) => Math.min(min, run.arrivalMs), Number.POSITIVE_INFINITY);
-  for (const object of planned) {
+  await putObjects(planned);
+}
+
+/** Puts the objects the ledger does not have yet, recording and counting each; a failed put throws (re-drive). */
+async function putPlannedObjects(
+  objects: readonly PlannedObject[],
+  stream: ResolvedStream,
+  options: DeliverOptions,
+  oldestMs: number,
+): Promise<void> {
+  for (const object of objects) {
     const marker = deliveredMarker(object);
     if (options.delivered.has(marker)) continue;
-    deadline.check();
+    options.deadline.check();
     try {
       await options.store.putObject(object.put);
     } catch (error) {

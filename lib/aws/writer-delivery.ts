@@ -1,12 +1,15 @@
 import type { ResolvedStream, WriterDestination } from '../core/config/resolved.ts';
+import type { ProcessingPorts } from '../core/delivery/processing.ts';
 import type { PlannedObject } from '../core/delivery/s3-objects.ts';
-import { deliveryRecordsOf, planRedshiftBackup, planWriterObjects } from '../core/delivery/writer-objects.ts';
+import { planRedshiftBackup, planWriterObjects } from '../core/delivery/writer-objects.ts';
+import { processForWriter } from '../core/delivery/writer-processing.ts';
 import type { DeliveryRecord, FailedRecord } from '../core/destinations/contract.ts';
 import { HTTP_ENDPOINT_MAX_RECORDS } from '../core/destinations/http-endpoint/request.ts';
 import { deliverBatch, type RetryPorts } from '../core/destinations/retry-driver.ts';
 import type { IdSource, ObjectStore, Telemetry } from '../core/ports.ts';
 import type { RecordRun } from '../core/records.ts';
 import { buildDestinationWriter, type DestinationPorts } from '../local/destination-writer.ts';
+import { SeededIds } from './seeded-ids.ts';
 
 export interface WriterDeliveryOptions {
   flushId: string;
@@ -15,10 +18,15 @@ export interface WriterDeliveryOptions {
   /** Seeded separately: request IDs, intermediate keys and manifests of the writer. */
   writerIds: IdSource;
   nowMs: number;
+  region: string;
   store: ObjectStore;
   metrics: Telemetry;
   retry: RetryPorts;
   destinations: DestinationPorts;
+  /** The stream's processors' ports (invocation IDs are seeded here, from the flush ID). */
+  processing: Omit<ProcessingPorts, 'ids' | 'region'>;
+  /** Puts objects the ledger does not have yet and records each (deliverFlush's puts); throws on a failed put. */
+  putObjects(objects: readonly PlannedObject[]): Promise<void>;
   /** An earlier attempt of this flush finished sending (every record taken, or a Redshift batch loaded or skipped). */
   sent: boolean;
   /** Records that the send finished, so a re-drive only writes the objects still missing. */
@@ -33,10 +41,18 @@ export interface WriterDeliveryOptions {
  * retried within RetryOptions by the destination's own rules, and returns what is left to put in S3: the failed
  * records' §4.2 documents and, with AllData / AllDocuments / S3BackupMode Enabled, the source records.
  *
- * Record IDs are the flush ID and the record's position in the flush, so a re-driven flush sends the same IDs: the
- * same OpenSearch document IDs (an overwrite, not a duplicate) and, for the HTTP endpoint, the same request IDs.
- * Once a send has finished the ledger records it, and a re-drive only writes the objects still missing; a send that
- * left failed records is repeated by a re-drive (at least once, as Firehose), since their documents come from it.
+ * The stream's processors run first (Lambda, Decompression, CloudWatchLogProcessing; spec §5, §6), as in the local
+ * runtime: the writer gets the processed records, and the records they failed go under the S3Configuration's error
+ * prefix as processing-failed (or decompression-failed) documents (§5.3), written before the send starts. So once a
+ * send has finished, every processing document is in S3, and a re-drive neither invokes the transform again nor
+ * renders those documents; their keys come from the invocation IDs' seed, so the keys of the objects returned here
+ * do not depend on whether the processors ran.
+ *
+ * Record IDs are the flush ID and the record's position in the flush (`.<index>` for a sub-record a processor split
+ * out), so a re-driven flush sends the same IDs: the same OpenSearch document IDs (an overwrite, not a duplicate)
+ * and, for the HTTP endpoint, the same request IDs. Once a send has finished the ledger records it, and a re-drive
+ * only writes the objects still missing; a send that left failed records is repeated by a re-drive (at least once,
+ * as Firehose), since their documents come from it.
  */
 export async function deliverToWriter(
   batch: readonly RecordRun[],
@@ -44,12 +60,25 @@ export async function deliverToWriter(
   destination: WriterDestination,
   options: WriterDeliveryOptions,
 ): Promise<PlannedObject[]> {
-  const records = deliveryRecordsOf(batch, options.flushId);
   const ports = { ids: options.ids, nowMs: options.nowMs };
-  if (options.sent) {
-    return destination.kind === 'Redshift'
+  // What is left once nothing failed at the destination: the source backup, if the stream keeps one.
+  const backupOnly = () =>
+    destination.kind === 'Redshift'
       ? planRedshiftBackup(batch, stream, ports)
-      : planWriterObjects(batch, { delivered: records, failed: [], attempts: 0 }, stream, ports);
+      : planWriterObjects(batch, { delivered: [], failed: [], attempts: 0 }, stream, ports);
+  if (options.sent) return backupOnly();
+  const { records, errorObjects } = await processForWriter(batch, stream, {
+    ids: new SeededIds(`${options.flushId}:invocations`),
+    nowMs: options.nowMs,
+    region: options.region,
+    recordIdPrefix: options.flushId,
+    processing: options.processing,
+  });
+  await options.putObjects(errorObjects);
+  if (records.length === 0) {
+    // The processors dropped or failed every record: there is nothing to send, only the source backup to write.
+    await options.markSent();
+    return backupOnly();
   }
   const nowMs = options.retry.clock.nowMs();
   if (options.firstSentAtMs === undefined) await options.markFirstSent(nowMs);

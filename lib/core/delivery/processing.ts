@@ -116,20 +116,22 @@ export function needsProcessing(stream: ResolvedStream): boolean {
  * Runs the stream's processors over a batch in Firehose's order (spec §6: decompression and CloudWatch Logs
  * extraction, de-aggregation, the Lambda transform, MetadataExtraction; the delimiter is added by the caller).
  * The Lambda's `metadata.partitionKeys` and the query's keys are kept apart, one namespace each. Dropped records
- * disappear; failed ones become §4.2 documents grouped by error-output type. Record IDs are the stream name and
- * log position, so a batch processed again after a restart carries the same IDs.
+ * disappear; failed ones become §4.2 documents grouped by error-output type. Record IDs are `<recordIdPrefix>.<seq>`:
+ * by default the stream name and log position, so a batch processed again after a restart carries the same IDs.
+ * The AWS flush passes its flush ID instead, as its positions restart at 0 in every flush.
  */
 export async function processBatch(
   batch: readonly RecordRun[],
   stream: ResolvedStream,
   ports: ProcessingPorts,
+  recordIdPrefix: string = stream.name,
 ): Promise<ProcessedBatch> {
   let records: ProcessorRecord[] = [];
   for (const run of batch) {
     for (let i = 0; i < run.ends.length; i++) {
       const kinesis = run.kinesis?.[i];
       records.push({
-        recordId: `${stream.name}.${run.firstSeq + i}`,
+        recordId: `${recordIdPrefix}.${run.firstSeq + i}`,
         arrivalMs: run.arrivalMs,
         data: recordAt(run, i),
         ...(kinesis ? { kinesisRecordMetadata: kinesis } : {}),

@@ -19,9 +19,10 @@ export interface WriterInput {
  * records are gone; failed ones become `processing-failed` (or `decompression-failed`) documents under the
  * S3Configuration's error prefix, as for an S3 destination (§5.3: "of the backup bucket for non-S3 destinations").
  *
- * The records keep the IDs processBatch gives them: the stream's name and the source record's log position, with
- * `.<index>` for each sub-record a processor split out, so a batch processed again after a restart carries the
- * same OpenSearch document IDs and HTTP `dataId`s as before. Without processors these are deliveryRecordsOf's IDs.
+ * The records keep the IDs processBatch gives them: `recordIdPrefix` (default the stream's name; the AWS flush's ID)
+ * and the source record's position, with `.<index>` for each sub-record a processor split out, so a batch processed
+ * again after a restart or re-drive carries the same OpenSearch document IDs and HTTP `dataId`s as before. Without
+ * processors these are deliveryRecordsOf's IDs, with the same prefix.
  */
 export async function processForWriter(
   batch: readonly RecordRun[],
@@ -30,16 +31,20 @@ export async function processForWriter(
     ids: IdSource;
     nowMs: number;
     region?: string;
+    recordIdPrefix?: string;
     processing?: Omit<ProcessingPorts, 'ids' | 'region'>;
   },
 ): Promise<WriterInput> {
-  if (!needsProcessing(stream)) return { records: deliveryRecordsOf(batch, stream.name), errorObjects: [] };
+  const recordIdPrefix = ports.recordIdPrefix ?? stream.name;
+  if (!needsProcessing(stream))
+    return { records: deliveryRecordsOf(batch, recordIdPrefix), errorObjects: [] };
   if (!ports.processing) throw new Error('Processors need processing ports.');
-  const processed = await processBatch(batch, stream, {
-    ...ports.processing,
-    ids: ports.ids,
-    region: ports.region ?? 'us-east-1',
-  });
+  const processed = await processBatch(
+    batch,
+    stream,
+    { ...ports.processing, ids: ports.ids, region: ports.region ?? 'us-east-1' },
+    recordIdPrefix,
+  );
   const keyContext = {
     streamName: stream.name,
     versionId: stream.versionId,
