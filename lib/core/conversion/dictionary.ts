@@ -41,13 +41,32 @@ export function buildDictionary(column: ColumnData, maxBytes: number): Dictionar
 
 /**
  * The open-addressing table shared by the builders: `slots` hold entry + 1 (0 is empty), `hashes` each entry's
- * hash for cheap mismatches and rehashing, `firstValue` the value each entry stands for.
+ * hash for cheap mismatches and rehashing, `firstValue` the value each entry stands for. One table serves every
+ * build (a build runs to completion without yielding): sized up front for the values a chunk may add before the
+ * distinct-share probe, it is not rehashed and regrown from small on every column chunk of unique values.
  */
 class EntryTable {
   slots = new Int32Array(1024);
+  /** Slots in use: a power of two, at most `slots.length`. */
+  mask = 1023;
   hashes = new Int32Array(512);
   firstValue = new Int32Array(512);
   size = 0;
+
+  /** Empties the table for a chunk of `values` values. */
+  reset(values: number): void {
+    const expected = Math.min(values, PROBE_VALUES + 1);
+    let capacity = 1024;
+    while (capacity < 2 * expected) capacity *= 2;
+    if (this.slots.length < capacity) this.slots = new Int32Array(capacity);
+    else this.slots.fill(0, 0, capacity);
+    this.mask = capacity - 1;
+    if (this.firstValue.length < expected) {
+      this.firstValue = new Int32Array(expected);
+      this.hashes = new Int32Array(expected);
+    }
+    this.size = 0;
+  }
 
   /** Adds value v with hash h as a new entry at the empty `slot` found by the caller's probe. */
   add(slot: number, h: number, v: number): number {
@@ -59,12 +78,12 @@ class EntryTable {
     this.firstValue[entry] = v;
     this.hashes[entry] = h;
     this.slots[slot] = entry + 1;
-    if (this.size * 2 > this.slots.length) this.rehash();
+    if (this.size * 2 > this.mask + 1) this.rehash();
     return entry;
   }
 
   private rehash(): void {
-    const capacity = this.slots.length * 2;
+    const capacity = (this.mask + 1) * 2;
     const mask = capacity - 1;
     const slots = new Int32Array(capacity);
     for (let k = 0; k < this.size; k++) {
@@ -73,6 +92,7 @@ class EntryTable {
       slots[s] = k + 1;
     }
     this.slots = slots;
+    this.mask = mask;
   }
 
   /**
@@ -82,7 +102,8 @@ class EntryTable {
    */
   finish(indices: Int32Array, plainBytes: number, complete: boolean): Dictionary | undefined {
     if (!complete) return undefined;
-    return { size: this.size, firstValue: this.firstValue.subarray(0, this.size), indices, plainBytes };
+    // A copy: the table serves the next build, which must not change a dictionary still held.
+    return { size: this.size, firstValue: this.firstValue.slice(0, this.size), indices, plainBytes };
   }
 }
 
@@ -92,6 +113,7 @@ class EntryTable {
  */
 const PROBE_VALUES = 16_384;
 const MAX_DISTINCT_SHARE = 0.5;
+const TABLE = new EntryTable();
 
 /** Strings and binary, by the hashes computed as they were stored (ColumnData.hashes). */
 function byteArrayDictionary(
@@ -101,7 +123,8 @@ function byteArrayDictionary(
   n: number,
   maxBytes: number,
 ): Dictionary | undefined {
-  const table = new EntryTable();
+  const table = TABLE;
+  table.reset(n);
   const indices = new Int32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let plainBytes = 0;
@@ -111,7 +134,7 @@ function byteArrayDictionary(
     const end = ends[v]!;
     const h = hashes[v]!;
     const slots = table.slots;
-    const mask = slots.length - 1;
+    const mask = table.mask;
     let slot = h & mask;
     let entry = -1;
     for (;;) {
@@ -154,7 +177,8 @@ function sameBytes(bytes: Uint8Array, view: DataView, a: number, b: number, leng
 
 /** INT32 values, and FLOATs by their bits. */
 function wordDictionary(words: Int32Array, n: number, maxBytes: number): Dictionary | undefined {
-  const table = new EntryTable();
+  const table = TABLE;
+  table.reset(n);
   const indices = new Int32Array(n);
   let plainBytes = 0;
   let complete = true;
@@ -163,7 +187,7 @@ function wordDictionary(words: Int32Array, n: number, maxBytes: number): Diction
     let h = Math.imul(word, 0x9e3779b1);
     h ^= h >>> 15;
     const slots = table.slots;
-    const mask = slots.length - 1;
+    const mask = table.mask;
     let slot = h & mask;
     let entry = -1;
     for (;;) {
@@ -194,7 +218,8 @@ function wordDictionary(words: Int32Array, n: number, maxBytes: number): Diction
 
 /** INT64 values as (low, high) word pairs, and DOUBLEs by their bits. */
 function wordPairDictionary(words: Int32Array, n: number, maxBytes: number): Dictionary | undefined {
-  const table = new EntryTable();
+  const table = TABLE;
+  table.reset(n);
   const indices = new Int32Array(n);
   let plainBytes = 0;
   let complete = true;
@@ -204,7 +229,7 @@ function wordPairDictionary(words: Int32Array, n: number, maxBytes: number): Dic
     let h = Math.imul(low, 0x9e3779b1) ^ Math.imul(high ^ 0x5bd1e995, 0x85ebca77);
     h ^= h >>> 15;
     const slots = table.slots;
-    const mask = slots.length - 1;
+    const mask = table.mask;
     let slot = h & mask;
     let entry = -1;
     for (;;) {
