@@ -6,6 +6,8 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RECORD_BYTES } from './data.ts';
 import { readCpuSeconds } from './proc.ts';
@@ -23,6 +25,56 @@ export const MB = 1e6;
  */
 export function benchArgs(): string[] {
   return process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
+}
+
+/** The command-line options of a benchmark in rounds; `--seconds` (per round) has each benchmark's default. */
+export function roundsArgs(defaultSeconds: number) {
+  return {
+    seconds: { type: 'string', default: String(defaultSeconds) },
+    rounds: { type: 'string', default: '3' },
+    producers: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '4' },
+    'no-write': { type: 'boolean', default: false },
+  } as const;
+}
+
+export interface RoundsOptions {
+  seconds: number;
+  rounds: number;
+  producers: number;
+  concurrency: number;
+  /** Write bench/results/; `--no-write` for a trial run. */
+  write: boolean;
+}
+
+/** What parseArgs read for `roundsArgs`, as numbers. */
+export function roundsOptions(values: {
+  seconds?: string;
+  rounds?: string;
+  producers?: string;
+  concurrency?: string;
+  'no-write'?: boolean;
+}): RoundsOptions {
+  return {
+    seconds: Number(values.seconds),
+    rounds: Number(values.rounds),
+    producers: Number(values.producers),
+    concurrency: Number(values.concurrency),
+    write: !values['no-write'],
+  };
+}
+
+/** A DirectPut stream into the bench bucket; `destination` is the rest of its ExtendedS3DestinationConfiguration. */
+export function benchStream(name: string, destination: Record<string, unknown>) {
+  return {
+    DeliveryStreamName: name,
+    DeliveryStreamType: 'DirectPut',
+    ExtendedS3DestinationConfiguration: {
+      RoleARN: 'arn:aws:iam::000000000000:role/sluice-bench',
+      BucketARN: `arn:aws:s3:::${BUCKET}`,
+      ...destination,
+    },
+  };
 }
 
 // ---------------------------------------------------------------- the server
@@ -265,13 +317,15 @@ export interface Round<S extends string = string> {
   serverCores: number;
 }
 
-export interface RoundOptions {
-  seconds: number;
-  concurrency: number;
+export interface RoundOptions extends Pick<RoundsOptions, 'seconds' | 'concurrency'> {
+  /** `sluice flush --timeout` after the load, seconds. */
   flushTimeoutSeconds?: number;
 }
 
-export async function runRound<S extends string>(
+/** Distinct PutRecordBatch bodies per producer in a round. */
+const ROUND_POOL_SIZE = 16;
+
+async function runRound<S extends string>(
   server: SluiceServer,
   producers: Producer[],
   stream: S,
@@ -304,27 +358,61 @@ export async function runRound<S extends string>(
   };
 }
 
+export interface StreamRoundsOptions extends RoundOptions, Pick<RoundsOptions, 'rounds' | 'producers'> {
+  /** Producer i of every stream seeds its records with seedBase + i: the same records go through each stream. */
+  seedBase: number;
+}
+
 /**
- * `rounds` rounds of every stream, alternating which goes first so that a slow patch of background load does not
- * always hit the same one; logs each as it ends.
+ * Compares streams of one server: a set of producer processes per stream (each builds its bodies for that stream),
+ * then `rounds` rounds of every stream, alternating which goes first so that a slow patch of background load does
+ * not always hit the same one. Logs each round as it ends.
  */
-export async function alternateRounds<S extends string>(
+export async function runStreamRounds<S extends string>(
+  server: SluiceServer,
   streams: readonly S[],
-  rounds: number,
-  runOne: (stream: S, roundNumber: number) => Promise<Round<S>>,
+  options: StreamRoundsOptions,
 ): Promise<Round<S>[]> {
-  const out: Round<S>[] = [];
-  for (let n = 1; n <= rounds; n++) {
-    const order = n % 2 ? streams : [...streams].reverse();
-    for (const stream of order) {
-      const r = await runOne(stream, n);
-      console.log(
-        `round ${n} ${stream}: ${r.recordsPerSec} records/s (${r.MBps} MB/s), load ${r.loadSeconds} s + flush ${r.flushSeconds} s, server ${r.serverCores} cores`,
+  const producers = new Map<S, Producer[]>();
+  try {
+    for (const stream of streams) {
+      producers.set(
+        stream,
+        await startProducers({
+          count: options.producers,
+          streamName: stream,
+          seedBase: options.seedBase,
+          poolSize: ROUND_POOL_SIZE,
+        }),
       );
-      out.push(r);
     }
+    const out: Round<S>[] = [];
+    for (let n = 1; n <= options.rounds; n++) {
+      const order = n % 2 ? streams : [...streams].reverse();
+      for (const stream of order) {
+        const r = await runRound(server, producers.get(stream)!, stream, n, options);
+        console.log(
+          `round ${n} ${stream}: ${r.recordsPerSec} records/s (${r.MBps} MB/s), load ${r.loadSeconds} s + flush ${r.flushSeconds} s, server ${r.serverCores} cores`,
+        );
+        out.push(r);
+      }
+    }
+    return out;
+  } finally {
+    await stopProducers([...producers.values()].flat());
   }
-  return out;
+}
+
+/** The rounds as a Markdown table, one row a round. */
+export function roundsTable(rounds: readonly Round[]): string[] {
+  return [
+    '| round | stream | acknowledged | load s | flush s | records/s | MB/s | server cores |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rounds.map(
+      (r) =>
+        `| ${r.round} | ${r.stream} | ${r.ackedRecords} | ${r.loadSeconds} | ${r.flushSeconds} | ${r.recordsPerSec} | ${r.MBps} | ${r.serverCores} |`,
+    ),
+  ];
 }
 
 /** Each stream's median records/s over its rounds, rounded to a whole record. */
@@ -346,6 +434,16 @@ export function ackedRecords(rounds: readonly Round[], stream: string): number {
 }
 
 // ---------------------------------------------------------------- files and statistics
+
+/** Runs `fn` with a fresh directory in the system's temporary directory, removed afterwards. */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** Writes `bench/results/<name>.json` (the report) and `bench/results/<name>.md` (its Markdown). */
 export function writeResults(name: string, report: unknown, markdown: string): void {

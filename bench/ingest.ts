@@ -7,8 +7,8 @@
  *   npm run bench [-- --seconds 25 --sizes 5,128 --producers 2 --concurrency 4 --profile]
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -17,6 +17,7 @@ import { checkRecords, RECORD_BYTES, RECORDS_PER_BATCH } from './data.ts';
 import {
   BUCKET,
   benchArgs,
+  benchStream,
   CLI,
   cliFlush,
   listFiles,
@@ -30,6 +31,7 @@ import {
   startProducers,
   startSluice,
   stopProducers,
+  withTempDir,
   writeResults,
 } from './harness.ts';
 import { type MemorySample, readCpuSeconds, readMemory, readThreadCpu } from './proc.ts';
@@ -306,12 +308,11 @@ async function runScenario(
   opts: Options,
   producers: Producer[],
 ): Promise<ScenarioReport> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
-  const profileDir = join(dataDir, 'profile');
-  // The throttling cap must hold a full batch plus what arrives while the previous one is compressed.
-  const maxBufferedBytesPerStream = Math.max(64 * MiB, 2 * sizeMiB * MiB);
-  const intervalSeconds = 60;
-  try {
+  return withTempDir('sluice-bench-', async (dataDir) => {
+    const profileDir = join(dataDir, 'profile');
+    // The throttling cap must hold a full batch plus what arrives while the previous one is compressed.
+    const maxBufferedBytesPerStream = Math.max(64 * MiB, 2 * sizeMiB * MiB);
+    const intervalSeconds = 60;
     const configPath = join(dataDir, 'sluice.json');
     await writeFile(
       configPath,
@@ -319,18 +320,12 @@ async function runScenario(
         streamActivationDelayMs: 0,
         maxBufferedBytesPerStream,
         deliveryStreams: [
-          {
-            DeliveryStreamName: STREAM,
-            DeliveryStreamType: 'DirectPut',
-            ExtendedS3DestinationConfiguration: {
-              RoleARN: 'arn:aws:iam::000000000000:role/sluice-bench',
-              BucketARN: `arn:aws:s3:::${BUCKET}`,
-              Prefix: 'data/',
-              ErrorOutputPrefix: 'errors/',
-              BufferingHints: { SizeInMBs: sizeMiB, IntervalInSeconds: intervalSeconds },
-              CompressionFormat: format,
-            },
-          },
+          benchStream(STREAM, {
+            Prefix: 'data/',
+            ErrorOutputPrefix: 'errors/',
+            BufferingHints: { SizeInMBs: sizeMiB, IntervalInSeconds: intervalSeconds },
+            CompressionFormat: format,
+          }),
         ],
       }),
     );
@@ -396,9 +391,7 @@ async function runScenario(
       await server.stop();
       if (server.child.exitCode !== 0 && server.child.exitCode !== null) log(server.stderr());
     }
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 // ---------------------------------------------------------------- report

@@ -11,24 +11,26 @@
  *   npx tsx bench/partitions.ts [-- --seconds 12 --rounds 3 --producers 2 --concurrency 4 --no-write]
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkRecords } from './data.ts';
 import {
   ackedRecords,
-  alternateRounds,
   BUCKET,
   benchArgs,
+  benchStream,
   listFiles,
   medianRecordsPerSec,
   type Round,
   round,
-  runRound,
-  startProducers,
+  roundsArgs,
+  roundsOptions,
+  roundsTable,
+  runStreamRounds,
   startSluice,
-  stopProducers,
+  withTempDir,
   writeResults,
 } from './harness.ts';
 
@@ -39,53 +41,31 @@ const NAMES = Object.keys(STREAMS) as StreamName[];
 const TARGET_RATIO = 0.5;
 
 function options() {
-  const { values } = parseArgs({
-    args: benchArgs(),
-    options: {
-      seconds: { type: 'string', default: '12' },
-      rounds: { type: 'string', default: '3' },
-      producers: { type: 'string', default: '2' },
-      concurrency: { type: 'string', default: '4' },
-      'no-write': { type: 'boolean', default: false },
-    },
-  });
-  return {
-    seconds: Number(values.seconds),
-    rounds: Number(values.rounds),
-    producers: Number(values.producers),
-    concurrency: Number(values.concurrency),
-    write: !values['no-write'],
-  };
+  return roundsOptions(parseArgs({ args: benchArgs(), options: roundsArgs(12) }).values);
 }
 type Options = ReturnType<typeof options>;
 
 function streamConfig(name: StreamName) {
-  return {
-    DeliveryStreamName: name,
-    DeliveryStreamType: 'DirectPut',
-    ExtendedS3DestinationConfiguration: {
-      RoleARN: 'arn:aws:iam::000000000000:role/sluice-bench',
-      BucketARN: `arn:aws:s3:::${BUCKET}`,
-      Prefix: `${name}/k=!{partitionKeyFromQuery:k}/`,
-      ErrorOutputPrefix: `errors/${name}/!{firehose:error-output-type}/`,
-      // Firehose's minimum with dynamic partitioning (spec §2.1): partitions are delivered by the flush.
-      BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-      CompressionFormat: 'UNCOMPRESSED',
-      DynamicPartitioningConfiguration: { Enabled: true },
-      ProcessingConfiguration: {
-        Enabled: true,
-        Processors: [
-          {
-            Type: 'MetadataExtraction',
-            Parameters: [
-              { ParameterName: 'MetadataExtractionQuery', ParameterValue: `{k: (.i % ${STREAMS[name]})}` },
-              { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
-            ],
-          },
-        ],
-      },
+  return benchStream(name, {
+    Prefix: `${name}/k=!{partitionKeyFromQuery:k}/`,
+    ErrorOutputPrefix: `errors/${name}/!{firehose:error-output-type}/`,
+    // Firehose's minimum with dynamic partitioning (spec §2.1): partitions are delivered by the flush.
+    BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+    CompressionFormat: 'UNCOMPRESSED',
+    DynamicPartitioningConfiguration: { Enabled: true },
+    ProcessingConfiguration: {
+      Enabled: true,
+      Processors: [
+        {
+          Type: 'MetadataExtraction',
+          Parameters: [
+            { ParameterName: 'MetadataExtractionQuery', ParameterValue: `{k: (.i % ${STREAMS[name]})}` },
+            { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
+          ],
+        },
+      ],
     },
-  };
+  });
 }
 
 interface Delivered {
@@ -138,12 +118,7 @@ function markdown(report: {
     '',
     `Load: ${opts.producers} producer processes × ${opts.concurrency} keep-alive connections, PutRecordBatch of 500 × 1 KiB seeded JSON records, ${opts.seconds} s per round at full speed, then \`sluice flush\`. Both streams: dynamic partitioning, MetadataExtraction \`{k: (.i % N)}\` (jq-web), prefix \`<stream>/k=!{partitionKeyFromQuery:k}/\`, UNCOMPRESSED, 64 MiB / 60 s hints; \`one\` has N = 1, \`wide\` N = 500 (the default active-partition limit).`,
     '',
-    '| round | stream | acknowledged | load s | flush s | records/s | MB/s | server cores |',
-    '|---|---|---|---|---|---|---|---|',
-    ...report.rounds.map(
-      (r) =>
-        `| ${r.round} | ${r.stream} | ${r.ackedRecords} | ${r.loadSeconds} | ${r.flushSeconds} | ${r.recordsPerSec} | ${r.MBps} | ${r.serverCores} |`,
-    ),
+    ...roundsTable(report.rounds),
     '',
     `Median throughput: one partition ${report.medians.one} records/s, 500 partitions ${report.medians.wide} records/s → **wide / one = ${report.ratio}** (target ≥ ${TARGET_RATIO}, i.e. 500 partitions at most 2× slower: ${report.ratio >= TARGET_RATIO ? 'met' : 'NOT met'}).`,
     '',
@@ -159,28 +134,18 @@ function markdown(report: {
 
 async function main(): Promise<void> {
   const opts = options();
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-partitions-bench-'));
-  const dataDir = join(dir, 'data');
-  try {
+  await withTempDir('sluice-partitions-bench-', async (dir) => {
+    const dataDir = join(dir, 'data');
     const configPath = join(dir, 'sluice.json');
     await writeFile(
       configPath,
       JSON.stringify({ streamActivationDelayMs: 0, deliveryStreams: NAMES.map(streamConfig) }),
     );
     const server = await startSluice({ dataDir, configPath });
-    // The same seeds for both streams: the same records go through each.
-    const producerOptions = { count: opts.producers, seedBase: 2000, poolSize: 16 };
-    const producers = {
-      one: await startProducers({ ...producerOptions, streamName: 'one' }),
-      wide: await startProducers({ ...producerOptions, streamName: 'wide' }),
-    };
     let rounds: Round<StreamName>[];
     try {
-      rounds = await alternateRounds(NAMES, opts.rounds, (stream, n) =>
-        runRound(server, producers[stream], stream, n, { ...opts, flushTimeoutSeconds: 600 }),
-      );
+      rounds = await runStreamRounds(server, NAMES, { ...opts, seedBase: 2000, flushTimeoutSeconds: 600 });
     } finally {
-      await stopProducers([...producers.one, ...producers.wide]);
       await server.stop();
     }
     const medians = medianRecordsPerSec(rounds, NAMES);
@@ -191,9 +156,7 @@ async function main(): Promise<void> {
     const report = { at: new Date().toISOString(), opts, rounds, medians, ratio, delivered };
     console.log(`wide / one = ${ratio}; delivered ${JSON.stringify(delivered)}`);
     if (opts.write) writeResults('partitions', report, markdown(report));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

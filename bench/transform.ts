@@ -12,26 +12,28 @@
  *   npx tsx bench/transform.ts [-- --seconds 15 --rounds 3 --producers 2 --concurrency 4 --no-write]
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkRecords } from './data.ts';
 import {
   ackedRecords,
-  alternateRounds,
   BUCKET,
   benchArgs,
+  benchStream,
   listFiles,
   median,
   medianRecordsPerSec,
   REPO_ROOT,
   type Round,
   round,
-  runRound,
-  startProducers,
+  roundsArgs,
+  roundsOptions,
+  roundsTable,
+  runStreamRounds,
   startSluice,
-  stopProducers,
+  withTempDir,
   writeResults,
 } from './harness.ts';
 import { summariseProfile } from './profile-summary.ts';
@@ -49,22 +51,10 @@ const NOOP_HANDLER = `export const handler = async (event) => ({
 function options() {
   const { values } = parseArgs({
     args: benchArgs(),
-    options: {
-      seconds: { type: 'string', default: '15' },
-      rounds: { type: 'string', default: '3' },
-      producers: { type: 'string', default: '2' },
-      concurrency: { type: 'string', default: '4' },
-      'no-write': { type: 'boolean', default: false },
-      profile: { type: 'boolean', default: false },
-      only: { type: 'string' },
-    },
+    options: { ...roundsArgs(15), profile: { type: 'boolean', default: false }, only: { type: 'string' } },
   });
   return {
-    seconds: Number(values.seconds),
-    rounds: Number(values.rounds),
-    producers: Number(values.producers),
-    concurrency: Number(values.concurrency),
-    write: !values['no-write'],
+    ...roundsOptions(values),
     /** Writes a CPU profile of the server's main thread and prints where its time went. */
     profile: values.profile,
     /** Diagnostics: run one stream only. */
@@ -74,36 +64,30 @@ function options() {
 type Options = ReturnType<typeof options>;
 
 function streamConfig(name: StreamName) {
-  return {
-    DeliveryStreamName: name,
-    DeliveryStreamType: 'DirectPut',
-    ExtendedS3DestinationConfiguration: {
-      RoleARN: 'arn:aws:iam::000000000000:role/sluice-bench',
-      BucketARN: `arn:aws:s3:::${BUCKET}`,
-      Prefix: `${name}/`,
-      ErrorOutputPrefix: `errors/${name}/`,
-      BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 },
-      CompressionFormat: 'UNCOMPRESSED',
-      ...(name === 'noop'
-        ? {
-            ProcessingConfiguration: {
-              Enabled: true,
-              Processors: [
-                {
-                  Type: 'Lambda',
-                  Parameters: [
-                    {
-                      ParameterName: 'LambdaArn',
-                      ParameterValue: 'arn:aws:lambda:us-east-1:000000000000:function:noop',
-                    },
-                  ],
-                },
-              ],
-            },
-          }
-        : {}),
-    },
-  };
+  return benchStream(name, {
+    Prefix: `${name}/`,
+    ErrorOutputPrefix: `errors/${name}/`,
+    BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 },
+    CompressionFormat: 'UNCOMPRESSED',
+    ...(name === 'noop'
+      ? {
+          ProcessingConfiguration: {
+            Enabled: true,
+            Processors: [
+              {
+                Type: 'Lambda',
+                Parameters: [
+                  {
+                    ParameterName: 'LambdaArn',
+                    ParameterValue: 'arn:aws:lambda:us-east-1:000000000000:function:noop',
+                  },
+                ],
+              },
+            ],
+          },
+        }
+      : {}),
+  });
 }
 
 /** Records under `<bucket>/<stream>/`, each whole and unchanged (1 KiB starting with the bench's magic). */
@@ -186,12 +170,7 @@ function markdown(report: {
     '',
     `Load: ${opts.producers} producer processes × ${opts.concurrency} keep-alive connections, PutRecordBatch of 500 × 1 KiB seeded records, ${opts.seconds} s per round at full speed, then \`sluice flush\`. Both streams: UNCOMPRESSED, 5 MiB / 60 s buffering. \`noop\` adds a Lambda processor (default BufferSizeInMBs 1, i.e. ~1000 records per invocation) whose handler returns every record Ok and unchanged, run by the local invoker in a worker thread.`,
     '',
-    '| round | stream | acknowledged | load s | flush s | records/s | MB/s | server cores |',
-    '|---|---|---|---|---|---|---|---|',
-    ...report.rounds.map(
-      (r) =>
-        `| ${r.round} | ${r.stream} | ${r.ackedRecords} | ${r.loadSeconds} | ${r.flushSeconds} | ${r.recordsPerSec} | ${r.MBps} | ${r.serverCores} |`,
-    ),
+    ...roundsTable(report.rounds),
     '',
     `Per round, noop / plain = ${report.roundRatios.join(', ')} → median **${report.ratio}** (target ≥ ${TARGET_RATIO}, i.e. the transform costs ≤ 30%: ${report.ratio >= TARGET_RATIO ? 'met' : 'NOT met'}). Median throughput: plain ${report.medians.plain} records/s, noop ${report.medians.noop} records/s, a ratio of ${report.ratioOfMedians}. Load average (1 min) at start and end: ${report.loadAverages.join(' and ')} on ${cpus().length} cores.`,
     '',
@@ -211,9 +190,8 @@ function markdown(report: {
 async function main(): Promise<void> {
   const opts = options();
   const loadAtStart = round(loadavg()[0]!, 2);
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-transform-bench-'));
-  const dataDir = join(dir, 'data');
-  try {
+  await withTempDir('sluice-transform-bench-', async (dir) => {
+    const dataDir = join(dir, 'data');
     await writeFile(join(dir, 'noop.mjs'), NOOP_HANDLER);
     const configPath = join(dir, 'sluice.json');
     await writeFile(
@@ -230,20 +208,10 @@ async function main(): Promise<void> {
       configPath,
       nodeArgs: opts.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
     });
-    // One set of producer processes per stream, each with its pool of bodies for that stream; the same seeds for
-    // both streams, so the same records go through each.
-    const producerOptions = { count: opts.producers, seedBase: 1000, poolSize: 16 };
-    const producers = {
-      plain: await startProducers({ ...producerOptions, streamName: 'plain' }),
-      noop: await startProducers({ ...producerOptions, streamName: 'noop' }),
-    };
     let rounds: Round<StreamName>[];
     try {
-      rounds = await alternateRounds(opts.streams, opts.rounds, (stream, n) =>
-        runRound(server, producers[stream], stream, n, opts),
-      );
+      rounds = await runStreamRounds(server, opts.streams, { ...opts, seedBase: 1000 });
     } finally {
-      await stopProducers([...producers.plain, ...producers.noop]);
       await server.stop();
     }
     if (opts.profile) {
@@ -277,9 +245,7 @@ async function main(): Promise<void> {
       `noop / plain per round ${roundRatios.join(', ')}, median ${ratio} (ratio of medians ${ratioOfMedians}); load ${loadAverages.join(' -> ')}; delivered ${JSON.stringify(delivered)}`,
     );
     if (opts.write) writeResults('transform', report, markdown(report));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();
