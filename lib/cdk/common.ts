@@ -51,7 +51,10 @@ export interface DestinationS3BackupProps extends CommonDestinationS3Props {
 }
 
 export interface CommonDestinationProps {
-  /** Record processors, in order (spec §5); run by the flush Lambda. S3 destinations only for now (refused elsewhere). */
+  /**
+   * Record processors, in order (spec §5); run by the flush Lambda. HTTP endpoint, OpenSearch and Redshift take
+   * Lambda, Decompression and CloudWatchLogProcessing; the others serve dynamic partitioning, S3 only (spec §6).
+   */
   readonly processors?: IDataProcessor[];
   readonly s3Backup?: DestinationS3BackupProps;
 }

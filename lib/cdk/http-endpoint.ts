@@ -17,7 +17,8 @@ import {
   type IDestination,
   MIB,
 } from './destination.ts';
-import { checkNoProcessors, checkRange, failWith } from './validation.ts';
+import { processingConfiguration } from './processors.ts';
+import { checkRange, checkWriterProcessing, failWith } from './validation.ts';
 
 export enum HttpCompression {
   GZIP = 'GZIP',
@@ -72,7 +73,10 @@ export class HttpEndpoint implements IDestination {
     checkRange(problems, 'bufferingHints.size', hints.SizeInMBs, 1, 64, 'MiB');
     checkRange(problems, 'bufferingHints.interval', hints.IntervalInSeconds, 0, 900, 'seconds');
     checkRange(problems, 'retryDuration', retrySeconds, 0, 7200, 'seconds');
-    checkNoProcessors(problems, props.processors);
+    // Bound (granting the delivering roles lambda:InvokeFunction on each function) before the checks, which read
+    // the Firehose shape it produces.
+    const processing = processingConfiguration(scope, props.processors, roles);
+    checkWriterProcessing(problems, processing, 'HttpEndpoint');
     failWith(scope, problems);
 
     const bucket = backupBucket(scope, 'BackupBucket', props.s3Backup?.bucket);
@@ -88,6 +92,7 @@ export class HttpEndpoint implements IDestination {
       RetryOptions: { DurationInSeconds: retrySeconds },
       RoleARN: options.role.roleArn,
       S3BackupMode: props.s3Backup?.mode === BackupMode.ALL ? 'AllData' : 'FailedDataOnly',
+      ProcessingConfiguration: processing,
       S3Configuration: s3Configuration(bucket, options.role, props.s3Backup ?? {}),
       SecretsManagerConfiguration: props.endpointConfig.secret
         ? { Enabled: true, SecretARN: props.endpointConfig.secret.secretArn, RoleARN: options.role.roleArn }

@@ -25,6 +25,7 @@ export { IngestEndpoint, type IngestEndpointProps } from './ingest-endpoint.ts';
 export { IndexRotation, OpenSearchDomain, type OpenSearchDomainProps } from './opensearch.ts';
 export {
   AppendDelimiterToRecordProcessor,
+  CloudWatchLogProcessingProcessor,
   type DataProcessorBindOptions,
   type DataProcessorConfig,
   type DataProcessorProps,

@@ -18,7 +18,8 @@ import {
   MIB,
 } from './destination.ts';
 import { acknowledge, IAM5, nagResource } from './nag.ts';
-import { checkNoProcessors, checkRange, failWith } from './validation.ts';
+import { processingConfiguration } from './processors.ts';
+import { checkRange, checkWriterProcessing, failWith } from './validation.ts';
 
 /** Firehose's IndexRotationPeriod (spec §9). */
 export enum IndexRotation {
@@ -68,7 +69,10 @@ export class OpenSearchDomain implements IDestination {
     checkRange(problems, 'bufferingSize', hints.SizeInMBs, 1, 100, 'MiB');
     checkRange(problems, 'bufferingInterval', hints.IntervalInSeconds, 0, 900, 'seconds');
     checkRange(problems, 'retryDuration', retrySeconds, 0, 7200, 'seconds');
-    checkNoProcessors(problems, props.processors);
+    // Bound (granting the delivering roles lambda:InvokeFunction on each function) before the checks, which read
+    // the Firehose shape it produces.
+    const processing = processingConfiguration(scope, props.processors, roles);
+    checkWriterProcessing(problems, processing, 'OpenSearch');
     failWith(scope, problems);
 
     const bucket = backupBucket(scope, 'BackupBucket', props.s3Backup?.bucket);
@@ -93,6 +97,7 @@ export class OpenSearchDomain implements IDestination {
       RetryOptions: { DurationInSeconds: retrySeconds },
       RoleARN: options.role.roleArn,
       S3BackupMode: props.s3Backup?.mode === BackupMode.ALL ? 'AllDocuments' : 'FailedDocumentsOnly',
+      ProcessingConfiguration: processing,
       S3Configuration: s3Configuration(bucket, options.role, props.s3Backup ?? {}),
     });
     return {

@@ -124,6 +124,20 @@ export class DecompressionProcessor implements IDataProcessor {
   }
 }
 
+/**
+ * Extracts the log events of CloudWatch Logs subscription records, each event a record (Firehose's
+ * CloudWatchLogProcessing with DataMessageExtraction; needs a DecompressionProcessor before it).
+ */
+export class CloudWatchLogProcessingProcessor implements IDataProcessor {
+  readonly props: DataProcessorProps = {};
+  bind(): DataProcessorConfig {
+    return {
+      processorType: 'CloudWatchLogProcessing',
+      parameters: [{ parameterName: 'DataMessageExtraction', parameterValue: 'true' }],
+    };
+  }
+}
+
 /** Extracts partition keys with JQ (Firehose's MetadataExtraction, for dynamic partitioning). */
 export class MetadataExtractionProcessor implements IDataProcessor {
   readonly props: DataProcessorProps = {};

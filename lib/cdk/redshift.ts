@@ -20,7 +20,8 @@ import {
   MIB,
 } from './destination.ts';
 import { acknowledge, GRANT_ACTION_WILDCARDS, IAM5, nagResource } from './nag.ts';
-import { checkNoProcessors, checkRange, failWith } from './validation.ts';
+import { processingConfiguration } from './processors.ts';
+import { checkRange, checkWriterProcessing, failWith } from './validation.ts';
 
 export interface RedshiftTableProps extends CommonDestinationProps {
   /** `jdbc:redshift://<endpoint>:<port>/<database>` (Firehose's ClusterJDBCURL). */
@@ -78,7 +79,10 @@ export class RedshiftTable implements IDestination {
       );
     }
     checkRange(problems, 'retryDuration', retrySeconds, 0, 7200, 'seconds');
-    checkNoProcessors(problems, props.processors);
+    // Bound (granting the delivering roles lambda:InvokeFunction on each function) before the checks, which read
+    // the Firehose shape it produces.
+    const processing = processingConfiguration(scope, props.processors, roles);
+    checkWriterProcessing(problems, processing, 'Redshift');
     failWith(scope, problems);
 
     const bucket = backupBucket(scope, 'IntermediateBucket', props.intermediateBucket);
@@ -126,6 +130,7 @@ export class RedshiftTable implements IDestination {
       RoleARN: options.role.roleArn,
       RetryOptions: { DurationInSeconds: retrySeconds },
       S3Configuration: s3Config,
+      ProcessingConfiguration: processing,
       S3BackupMode: props.s3Backup ? 'Enabled' : 'Disabled',
       S3BackupConfiguration: backupConfiguration,
       SecretsManagerConfiguration: {

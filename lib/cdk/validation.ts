@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { validateCreateInput } from '../core/config/index.ts';
 import type { DestinationConfigurationMember } from '../core/config/shapes.ts';
+import { type RawProcessingConfiguration, resolveProcessingConfiguration } from '../core/processors/index.ts';
 
 /**
  * Values that stand in for tokens (ARNs of resources created in the same app) while the core checks a
@@ -51,14 +52,34 @@ export function failIfInvalid(
 }
 
 /**
- * Processors before a writer destination (HTTP endpoint, OpenSearch, Redshift) are not run by Sluice yet, on AWS
- * or locally: refused, so records are never delivered untransformed when a transform was configured.
+ * Processors that only an Extended S3 destination takes, as parts of dynamic partitioning (spec §6). The same set
+ * the core refuses on writer destinations (lib/core/config/writer-destinations.ts), which does not export it.
  */
-export function checkNoProcessors(problems: string[], processors: readonly unknown[] | undefined): void {
-  if (processors && processors.length > 0) {
-    problems.push(
-      'processors are not run before this destination yet (Sluice runs them for S3 destinations only); transform the records before they reach the stream, or deliver to S3.',
-    );
+const EXTENDED_S3_ONLY_PROCESSORS: ReadonlySet<string> = new Set([
+  'MetadataExtraction',
+  'RecordDeAggregation',
+  'AppendDelimiterToRecord',
+]);
+
+/**
+ * A writer destination's bound ProcessingConfiguration, checked at synth time as the flush Lambda will resolve it:
+ * the core's parameter rules with this destination's Lambda defaults (spec §2.2), and no processor that only an
+ * Extended S3 destination runs (§6: a writer runs Lambda, Decompression and CloudWatchLogProcessing).
+ */
+export function checkWriterProcessing(
+  problems: string[],
+  processing: Record<string, unknown> | undefined,
+  destination: 'HttpEndpoint' | 'OpenSearch' | 'Redshift',
+): void {
+  if (!processing) return;
+  const raw = withPlaceholders(processing) as RawProcessingConfiguration;
+  problems.push(...resolveProcessingConfiguration(raw, { destination }).problems);
+  for (const processor of raw.Processors ?? []) {
+    if (processor.Type !== undefined && EXTENDED_S3_ONLY_PROCESSORS.has(processor.Type)) {
+      problems.push(
+        `the ${processor.Type} processor runs only before an S3 destination, as part of dynamic partitioning (spec §6); before this destination use LambdaFunctionProcessor, DecompressionProcessor or CloudWatchLogProcessingProcessor.`,
+      );
+    }
   }
 }
 

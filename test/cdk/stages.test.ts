@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  CloudWatchLogProcessingProcessor,
   DecompressionProcessor,
   DeliveryStream,
   HttpEndpoint,
@@ -284,6 +285,104 @@ describe('writer destinations', () => {
       },
     ]);
     expect(JSON.stringify(statements)).not.toMatch(/lambda:|glue:|redshift-data:|es:ESHttp/);
+  });
+});
+
+describe('processors before writer destinations (spec §5, §6)', () => {
+  const processors = (name: string) => [
+    new DecompressionProcessor(),
+    new CloudWatchLogProcessingProcessor(),
+    new LambdaFunctionProcessor(
+      lambda.Function.fromFunctionArn(
+        stack,
+        `${name}Fn`,
+        `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+      ),
+      { retries: 2 },
+    ),
+  ];
+  const creds = () =>
+    secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'Creds',
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:creds-AbCdEf',
+    );
+
+  it('grant each flush role lambda:InvokeFunction on exactly its function, and write ProcessingConfiguration', () => {
+    const streams = {
+      Hook: new DeliveryStream(stack, 'Hook', {
+        destination: new HttpEndpoint({
+          endpointConfig: { url: 'https://collector.example.com' },
+          processors: processors('hook'),
+        }),
+      }),
+      Os: new DeliveryStream(stack, 'Os', {
+        destination: new OpenSearchDomain(
+          opensearch.Domain.fromDomainAttributes(stack, 'Search', {
+            domainArn: 'arn:aws:es:us-east-1:123456789012:domain/search',
+            domainEndpoint: 'search-search-abc.us-east-1.es.amazonaws.com',
+          }),
+          { indexName: 'logs', processors: processors('os') },
+        ),
+      }),
+      Dw: new DeliveryStream(stack, 'Dw', {
+        destination: new RedshiftTable({
+          jdbcUrl: 'jdbc:redshift://dw.abc123xyz789.us-east-1.redshift.amazonaws.com:5439/dev',
+          dataApiResourceArn: 'arn:aws:redshift:us-east-1:123456789012:cluster:dw',
+          tableName: 'events',
+          credentials: creds(),
+          processors: processors('dw'),
+        }),
+      }),
+    };
+    const template = Template.fromStack(stack);
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const [id, stream] of Object.entries(streams)) {
+      const fn = id.toLowerCase();
+      const invokes = (role: string) =>
+        statementsOf(template, `${id}${role}`).filter((s) => JSON.stringify(s.Action).includes('lambda:'));
+      expect(invokes('FlushRole')).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          Effect: 'Allow',
+          Resource: `arn:aws:lambda:us-east-1:123456789012:function:${fn}`,
+        },
+      ]);
+      // Writer destinations are staged: only the flush Lambda runs the processors.
+      expect(stream.bufferingPlan.mode).toBe('staged');
+      expect(invokes('BufferRole')).toEqual([]);
+      expect(invokes('SweeperRole')).toEqual([]);
+      const env =
+        functions[stack.getLogicalId(stream.flushFunction.node.defaultChild as lambda.CfnFunction)]!
+          .Properties.Environment.Variables.SLUICE_STREAM_CONFIG;
+      // The config is JSON inside the environment's Fn::Join; the processors hold no tokens.
+      const processing = JSON.stringify(
+        `"ProcessingConfiguration":${JSON.stringify({
+          Enabled: true,
+          Processors: [
+            {
+              Type: 'Decompression',
+              Parameters: [{ ParameterName: 'CompressionFormat', ParameterValue: 'GZIP' }],
+            },
+            {
+              Type: 'CloudWatchLogProcessing',
+              Parameters: [{ ParameterName: 'DataMessageExtraction', ParameterValue: 'true' }],
+            },
+            {
+              Type: 'Lambda',
+              Parameters: [
+                {
+                  ParameterName: 'LambdaArn',
+                  ParameterValue: `arn:aws:lambda:us-east-1:123456789012:function:${fn}`,
+                },
+                { ParameterName: 'NumberOfRetries', ParameterValue: '2' },
+              ],
+            },
+          ],
+        })}`,
+      ).slice(1, -1);
+      expect(JSON.stringify(env)).toContain(processing);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { Duration, SecretValue, Size, type Stack, TimeZone } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AppendDelimiterToRecordProcessor,
   BackupMode,
+  CloudWatchLogProcessingProcessor,
   Compression,
   DeliveryStream,
   type DeliveryStreamProps,
@@ -14,9 +16,11 @@ import {
   type HttpEndpointProps,
   IngestEndpoint,
   InputFormat,
+  LambdaFunctionProcessor,
   MetadataExtractionProcessor,
   OpenSearchDomain,
   OutputFormat,
+  RecordDeAggregationProcessor,
   RedshiftTable,
   type RedshiftTableProps,
   S3Bucket,
@@ -146,27 +150,56 @@ describe('S3Bucket fails (with the core’s rules) when', () => {
   });
 });
 
-describe('a writer destination fails when processors are configured (run for S3 destinations only)', () => {
-  const processors = [new AppendDelimiterToRecordProcessor()];
-  const refused = /processors are not run before this destination yet/;
-  it('HttpEndpoint', () => {
-    expect(() => httpStream({ processors })).toThrow(refused);
-  });
-  it('RedshiftTable', () => {
-    expect(() => redshiftStream({ processors })).toThrow(refused);
-  });
-  it('OpenSearchDomain', () => {
-    const domain = opensearch.Domain.fromDomainEndpoint(
-      stack,
-      'Domain',
-      'https://search-d-abc.us-east-1.es.amazonaws.com',
+describe('a writer destination fails when a processor only an S3 destination runs is configured (spec §6)', () => {
+  const onlyOnS3 =
+    /the (AppendDelimiterToRecord|RecordDeAggregation|MetadataExtraction) processor runs only before an S3 destination/;
+  const search = () =>
+    opensearch.Domain.fromDomainEndpoint(stack, 'Domain', 'https://search-d-abc.us-east-1.es.amazonaws.com');
+  it('HttpEndpoint with AppendDelimiterToRecord', () => {
+    expect(() => httpStream({ processors: [new AppendDelimiterToRecordProcessor()] })).toThrow(
+      /the AppendDelimiterToRecord processor runs only before an S3 destination/,
     );
+  });
+  it('RedshiftTable with RecordDeAggregation', () => {
+    expect(() =>
+      redshiftStream({ processors: [new RecordDeAggregationProcessor({ subRecordType: 'JSON' })] }),
+    ).toThrow(/the RecordDeAggregation processor runs only before an S3 destination/);
+  });
+  it('OpenSearchDomain with MetadataExtraction', () => {
     expect(
       () =>
         new DeliveryStream(stack, 'Search', {
-          destination: new OpenSearchDomain(domain, { indexName: 'logs', processors }),
+          destination: new OpenSearchDomain(search(), {
+            indexName: 'logs',
+            processors: [MetadataExtractionProcessor.jq16({ customer: '.customer' })],
+          }),
         }),
-    ).toThrow(refused);
+    ).toThrow(/the MetadataExtraction processor runs only before an S3 destination/);
+  });
+  it('CloudWatchLogProcessing comes without Decompression (the core’s rule, checked at synth)', () => {
+    expect(() => httpStream({ processors: [new CloudWatchLogProcessingProcessor()] })).toThrow(
+      /CloudWatchLogProcessing processor requires a Decompression processor/,
+    );
+  });
+  it('a Lambda processor’s buffer size is out of range for the destination (spec §2.2)', () => {
+    const fn = lambda.Function.fromFunctionArn(
+      stack,
+      'Fn',
+      'arn:aws:lambda:us-east-1:123456789012:function:f',
+    );
+    expect(() =>
+      httpStream({ processors: [new LambdaFunctionProcessor(fn, { bufferSize: Size.mebibytes(5) })] }),
+    ).toThrow(/BufferSizeInMBs/);
+  });
+  it('lists every refused processor at once', () => {
+    expect(() =>
+      httpStream({
+        processors: [
+          new AppendDelimiterToRecordProcessor(),
+          new RecordDeAggregationProcessor({ subRecordType: 'JSON' }),
+        ],
+      }),
+    ).toThrow(new RegExp(`${onlyOnS3.source}.*; ${onlyOnS3.source}`));
   });
 });
 
