@@ -353,10 +353,10 @@ describe('processors before OpenSearch in the flush Lambda (spec §5, §9, stand
     await sendAndSeal(p, [gzipSync(JSON.stringify(subscription)), 'not gzip']);
     expect(await flush(p)).toBe(0);
 
-    expect([...cluster.documents('logs').values()].map((d) => d.source)).toEqual([
-      { level: 'info' },
-      { level: 'warn' },
-    ]);
+    const documents = [...cluster.documents('logs').values()];
+    expect(documents.map((d) => d.source)).toEqual([{ level: 'info' }, { level: 'warn' }]);
+    // Each event's ID adds its index to the record's: `<flushId>.0.0` and `<flushId>.0.1`.
+    expect(documents.map((d) => d.id.replace(/^[^.]+\./, ''))).toEqual(['0.0', '0.1']);
     const found = [...(await objects(world, BACKUP, p.prefix))];
     expect(found.map(([key]) => key.split('/')[2])).toEqual(['decompression-failed']);
     const document = JSON.parse(found[0]![1][0]!) as Record<string, unknown>;
