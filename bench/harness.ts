@@ -27,8 +27,11 @@ export function benchArgs(): string[] {
   return process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
 }
 
-/** The command-line options of a benchmark in rounds; `--seconds` (per round) has each benchmark's default. */
-export function roundsArgs(defaultSeconds: number) {
+/**
+ * parseArgs options of a benchmark in rounds (see runStreamRounds); `--seconds` (per round) has each benchmark's
+ * default.
+ */
+export function roundsArgOptions(defaultSeconds: number) {
   return {
     seconds: { type: 'string', default: String(defaultSeconds) },
     rounds: { type: 'string', default: '3' },
@@ -38,7 +41,7 @@ export function roundsArgs(defaultSeconds: number) {
   } as const;
 }
 
-export interface RoundsOptions {
+export interface RoundsArgs {
   seconds: number;
   rounds: number;
   producers: number;
@@ -47,14 +50,14 @@ export interface RoundsOptions {
   write: boolean;
 }
 
-/** What parseArgs read for `roundsArgs`, as numbers. */
-export function roundsOptions(values: {
+/** What parseArgs read for `roundsArgOptions`, as numbers. */
+export function readRoundsArgs(values: {
   seconds?: string;
   rounds?: string;
   producers?: string;
   concurrency?: string;
   'no-write'?: boolean;
-}): RoundsOptions {
+}): RoundsArgs {
   return {
     seconds: Number(values.seconds),
     rounds: Number(values.rounds),
@@ -133,9 +136,9 @@ export async function startSluice(options: ServerOptions): Promise<SluiceServer>
     if (stderr.length < STDERR_KEPT_CHARS) stderr += chunk;
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     let stdout = '';
-    let listening = false;
+    let found = false;
     const timer = setTimeout(
       () => reject(new Error(`sluice did not start within ${START_TIMEOUT_MS / 1000} s: ${stderr}`)),
       START_TIMEOUT_MS,
@@ -143,11 +146,11 @@ export async function startSluice(options: ServerOptions): Promise<SluiceServer>
     // Read stdout for the server's whole life: a pipe nobody drains would stall it.
     child.stdout!.on('data', (chunk) => {
       if (options.copyStdoutTo) appendFileSync(options.copyStdoutTo, chunk);
-      if (listening) return;
+      if (found) return;
       stdout += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(stdout);
       if (match) {
-        listening = true;
+        found = true;
         clearTimeout(timer);
         resolve(match[1]!);
       }
@@ -157,6 +160,13 @@ export async function startSluice(options: ServerOptions): Promise<SluiceServer>
       reject(new Error(`sluice exited with ${code} before listening: ${stderr}`));
     });
   });
+  let endpoint: string;
+  try {
+    endpoint = await listening;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     endpoint,
     pid: child.pid!,
@@ -256,18 +266,23 @@ function forkProducer(index: number): Producer {
 /** Forks the producers one after the other and waits until each has built its pool of bodies. */
 export async function startProducers(options: ProducerOptions): Promise<Producer[]> {
   const producers: Producer[] = [];
-  for (let i = 0; i < options.count; i++) {
-    const producer = forkProducer(i);
-    const ready = producer.next('ready');
-    producer.child.send({
-      type: 'init',
-      producer: i,
-      seed: options.seedBase + i,
-      poolSize: options.poolSize,
-      streamName: options.streamName,
-    });
-    await ready;
-    producers.push(producer);
+  try {
+    for (let i = 0; i < options.count; i++) {
+      const producer = forkProducer(i);
+      producers.push(producer);
+      const ready = producer.next('ready');
+      producer.child.send({
+        type: 'init',
+        producer: i,
+        seed: options.seedBase + i,
+        poolSize: options.poolSize,
+        streamName: options.streamName,
+      });
+      await ready;
+    }
+  } catch (error) {
+    await stopProducers(producers);
+    throw error;
   }
   return producers;
 }
@@ -317,8 +332,10 @@ export interface Round<S extends string = string> {
   serverCores: number;
 }
 
-export interface RoundOptions extends Pick<RoundsOptions, 'seconds' | 'concurrency'> {
-  /** `sluice flush --timeout` after the load, seconds. */
+export interface StreamRoundsOptions extends Omit<RoundsArgs, 'write'> {
+  /** Producer i of every stream seeds its records with seedBase + i: the same records go through each stream. */
+  seedBase: number;
+  /** `sluice flush --timeout` after each round's load, seconds. */
   flushTimeoutSeconds?: number;
 }
 
@@ -330,7 +347,7 @@ async function runRound<S extends string>(
   producers: Producer[],
   stream: S,
   roundNumber: number,
-  options: RoundOptions,
+  options: StreamRoundsOptions,
 ): Promise<Round<S>> {
   const startAtMs = Date.now() + 300;
   const cpu0 = readCpuSeconds(server.pid);
@@ -356,11 +373,6 @@ async function runRound<S extends string>(
     MBps: round((acked * RECORD_BYTES) / MB / seconds, 2),
     serverCores: round((readCpuSeconds(server.pid) - cpu0) / seconds, 2),
   };
-}
-
-export interface StreamRoundsOptions extends RoundOptions, Pick<RoundsOptions, 'rounds' | 'producers'> {
-  /** Producer i of every stream seeds its records with seedBase + i: the same records go through each stream. */
-  seedBase: number;
 }
 
 /**

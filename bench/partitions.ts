@@ -24,9 +24,9 @@ import {
   listFiles,
   medianRecordsPerSec,
   type Round,
+  readRoundsArgs,
   round,
-  roundsArgs,
-  roundsOptions,
+  roundsArgOptions,
   roundsTable,
   runStreamRounds,
   startSluice,
@@ -41,7 +41,7 @@ const NAMES = Object.keys(STREAMS) as StreamName[];
 const TARGET_RATIO = 0.5;
 
 function options() {
-  return roundsOptions(parseArgs({ args: benchArgs(), options: roundsArgs(12) }).values);
+  return readRoundsArgs(parseArgs({ args: benchArgs(), options: roundsArgOptions(12) }).values);
 }
 type Options = ReturnType<typeof options>;
 

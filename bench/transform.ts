@@ -27,9 +27,9 @@ import {
   medianRecordsPerSec,
   REPO_ROOT,
   type Round,
+  readRoundsArgs,
   round,
-  roundsArgs,
-  roundsOptions,
+  roundsArgOptions,
   roundsTable,
   runStreamRounds,
   startSluice,
@@ -51,10 +51,14 @@ const NOOP_HANDLER = `export const handler = async (event) => ({
 function options() {
   const { values } = parseArgs({
     args: benchArgs(),
-    options: { ...roundsArgs(15), profile: { type: 'boolean', default: false }, only: { type: 'string' } },
+    options: {
+      ...roundsArgOptions(15),
+      profile: { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
   });
   return {
-    ...roundsOptions(values),
+    ...readRoundsArgs(values),
     /** Writes a CPU profile of the server's main thread and prints where its time went. */
     profile: values.profile,
     /** Diagnostics: run one stream only. */
