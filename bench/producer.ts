@@ -1,7 +1,8 @@
 /**
- * A load producer, run as a child process of bench/ingest.ts (so its CPU time can be read from /proc apart from
- * the server's). It builds a pool of PutRecordBatch bodies once, then runs phases on command over keep-alive
- * `node:http` connections to 127.0.0.1, and reports per-request latencies and acknowledged record counts.
+ * A load producer, forked by bench/harness.ts for the ingest, partitions and transform benchmarks (a process of its
+ * own, so its CPU time can be read from /proc apart from the server's). It builds a pool of PutRecordBatch bodies
+ * once, then runs phases on command over keep-alive `node:http` connections to 127.0.0.1, and reports per-request
+ * latencies and acknowledged record counts.
  */
 import { Agent, request } from 'node:http';
 import { bodyPool, RECORDS_PER_BATCH } from './data.ts';
