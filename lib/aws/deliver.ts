@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { resolveCreateInput, toResolvedStream } from '../core/config/index.ts';
 import type { ResolvedStream } from '../core/config/resolved.ts';
 import { type PlannedObject, planS3Objects } from '../core/delivery/s3-objects.ts';
@@ -37,16 +38,27 @@ function firstSentAtMs(delivered: ReadonlySet<string>): number | undefined {
 /**
  * What the ledger records for a written object: its bucket and key. Not its role: a flush can write several
  * ErrorOutput objects (one per error-output type), and each must be written even if another was.
+ *
+ * With `content`, a digest of the body too. A Lambda transform may answer differently on a re-drive (a record Ok
+ * before fails now), and the re-drive renders other records under a key an earlier attempt wrote; recorded by key
+ * alone, that object would be skipped and the records only it holds lost. Recorded with its content, it is written
+ * again (an overwrite), so every record is in what the last attempt wrote.
  */
-export function deliveredMarker(object: PlannedObject): string {
-  return `${object.put.bucket}/${object.put.key}`;
+export function deliveredMarker(object: PlannedObject, content = false): string {
+  const marker = `${object.put.bucket}/${object.put.key}`;
+  if (!content) return marker;
+  const hash = createHash('sha256');
+  for (const chunk of Array.isArray(object.put.body) ? object.put.body : [object.put.body])
+    hash.update(chunk);
+  return `${marker}#${hash.digest('hex').slice(0, 32)}`;
 }
 
 /**
  * Delivers one flush: processors → format conversion → compression → keys (planS3Objects, the core's stage
  * order), then the puts; for a writer destination, processors → send → error output and backup (deliverToWriter).
  * Keys come from ids seeded by the flush ID, so a re-driven flush overwrites its own objects (DESIGN.md AWS
- * invariant 4), and objects an earlier attempt recorded as written are skipped.
+ * invariant 4), and objects an earlier attempt recorded as written are skipped (with a Lambda transform, only
+ * when their bytes are the same; see deliveredMarker).
  *
  * A re-drive runs the processors again (a Lambda transform is invoked again), except for a writer destination
  * whose send had finished. Invocation IDs come from their own seed, so the S3 keys do not depend on how many calls
@@ -73,8 +85,10 @@ export async function deliverFlush(
     sleep: (ms: number) => deadline.sleep(ms),
   };
   const oldestMs = runs.reduce((min, run) => Math.min(min, run.arrivalMs), Number.POSITIVE_INFINITY);
+  // Only a Lambda transform can make a re-drive render other bytes under a key (see deliveredMarker).
+  const byContent = stream.destination.processors.some((processor) => processor.type === 'Lambda');
   const putObjects = (objects: readonly PlannedObject[]) =>
-    putPlannedObjects(objects, stream, options, oldestMs);
+    putPlannedObjects(objects, stream, options, { oldestMs, byContent });
   const writer = stream.writer;
   const planned = writer
     ? await deliverToWriter(batch, stream, writer, {
@@ -114,10 +128,10 @@ async function putPlannedObjects(
   objects: readonly PlannedObject[],
   stream: ResolvedStream,
   options: DeliverOptions,
-  oldestMs: number,
+  { oldestMs, byContent }: { oldestMs: number; byContent: boolean },
 ): Promise<void> {
   for (const object of objects) {
-    const marker = deliveredMarker(object);
+    const marker = deliveredMarker(object, byContent);
     if (options.delivered.has(marker)) continue;
     options.deadline.check();
     try {

@@ -73,7 +73,18 @@ beforeAll(async () => {
     metrics: new EmfMetrics('Sluice', () => {}),
   };
   const enrich = await loadHandler(join(import.meta.dirname, '../../examples/transforms/enrich.mjs'));
-  lambda = await startLambdaStandIn({ enrich });
+  let flipCalls = 0;
+  lambda = await startLambdaStandIn({
+    enrich,
+    // Answers as enrich.mjs on its first call, then fails every record: a transform that changes its mind.
+    flip: async (event) => {
+      if (flipCalls++ === 0) return enrich(event);
+      const { records } = event as { records: Array<{ recordId: string; data: string }> };
+      return {
+        records: records.map((r) => ({ recordId: r.recordId, result: 'ProcessingFailed', data: r.data })),
+      };
+    },
+  });
   secrets = await startSecretsStandIn({});
   receiver = new HttpEndpointServer();
   receiverUrl = await receiver.start();
@@ -138,15 +149,14 @@ async function sendAndSeal(p: Pipeline, data: Array<string | Buffer>): Promise<v
 const flush = (p: Pipeline, store?: ObjectStore) =>
   p.queue.deliverTo((event) => handleFlushMessages(event, store ? { ...p.flushDeps, store } : p.flushDeps));
 
-const enrichProcessing = (...first: unknown[]) => ({
+const enrichProcessing = (functionArn = ENRICH_ARN) => ({
   ProcessingConfiguration: {
     Enabled: true,
     Processors: [
-      ...first,
       {
         Type: 'Lambda',
         Parameters: [
-          { ParameterName: 'LambdaArn', ParameterValue: ENRICH_ARN },
+          { ParameterName: 'LambdaArn', ParameterValue: functionArn },
           { ParameterName: 'NumberOfRetries', ParameterValue: '0' },
         ],
       },
@@ -281,6 +291,45 @@ describe('processors before the HTTP endpoint in the flush Lambda (spec §5, §1
     expect(dataIds.map((id) => id.slice(id.lastIndexOf('.') + 1))).toEqual(['0', '3']);
     expect(new Set(dataIds.map((id) => id.slice(0, id.lastIndexOf('.')))).size).toBe(1);
     expectNotJsonFailed(found, `${p.prefix}errors/processing-failed/`);
+  });
+});
+
+describe('a transform that answers differently on a re-drive (HTTP endpoint, spec §5.3)', () => {
+  it('the re-drive writes its processing-failed document again under the same key, so no record is lost', async () => {
+    const flipArn = ENRICH_ARN.replace(':enrich', ':flip');
+    const p = await writerPipeline((name, prefix) => ({
+      DeliveryStreamName: name,
+      HttpEndpointDestinationConfiguration: {
+        EndpointConfiguration: { Url: receiverUrl, Name: 'collector' },
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
+        RetryOptions: { DurationInSeconds: 0 },
+        RoleARN: ROLE,
+        S3BackupMode: 'FailedDataOnly',
+        S3Configuration: backupBucket(prefix),
+        ...enrichProcessing(flipArn),
+      },
+    }));
+    await sendAndSeal(p, ['{"customer_id":"ada"}', 'not json']);
+    // First attempt: "not json" fails in the transform (its document is written), "ada" is refused by the endpoint,
+    // and the Lambda dies before that record's http-endpoint-failed document is written.
+    receiver.respond({ status: 500 });
+    const dyingAfterProcessing: ObjectStore = {
+      async putObject(input) {
+        if (!input.key.startsWith(`${p.prefix}errors/processing-failed/`)) throw new Error('Lambda killed');
+        await world.store.putObject(input);
+      },
+    };
+    expect(await flush(p, dyingAfterProcessing)).toBe(1);
+    const first = await objects(world, BACKUP, p.prefix);
+    expect([...first.keys()].map((key) => key.split('/')[2])).toEqual(['processing-failed']);
+    // The re-drive: the transform now fails both records, one call as before, so the document has the same key.
+    expect(await flush(p)).toBe(0);
+    const found = [...(await objects(world, BACKUP, p.prefix))];
+    expect(found.map(([key]) => key)).toEqual([...first.keys()]);
+    const rawData = found[0]![1].map((line) =>
+      Buffer.from(String((JSON.parse(line) as { rawData: string }).rawData), 'base64').toString(),
+    );
+    expect(rawData).toEqual(['{"customer_id":"ada"}', 'not json']);
   });
 });
 
