@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { validateCreateInput } from '../core/config/index.ts';
 import type { DestinationConfigurationMember } from '../core/config/shapes.ts';
+import { EXTENDED_S3_ONLY_PROCESSORS } from '../core/config/writer-destinations.ts';
 import { type RawProcessingConfiguration, resolveProcessingConfiguration } from '../core/processors/index.ts';
 
 /**
@@ -50,16 +51,6 @@ export function failIfInvalid(
     throw new DeliveryStreamConfigError(`${scope.node.path}: ${type}: ${(error as Error).message}`);
   }
 }
-
-/**
- * Processors that only an Extended S3 destination takes, as parts of dynamic partitioning (spec §6). The same set
- * the core refuses on writer destinations (lib/core/config/writer-destinations.ts), which does not export it.
- */
-const EXTENDED_S3_ONLY_PROCESSORS: ReadonlySet<string> = new Set([
-  'MetadataExtraction',
-  'RecordDeAggregation',
-  'AppendDelimiterToRecord',
-]);
 
 /**
  * A writer destination's bound ProcessingConfiguration, checked at synth time as the flush Lambda will resolve it:

@@ -48,7 +48,7 @@ export interface WriterDestinationKind {
  * supplies partition keys, RecordDeAggregation and AppendDelimiterToRecord are its multi-record rows). A writer
  * destination runs the others: Decompression with CloudWatchLogProcessing, and the Lambda transform (§5).
  */
-const EXTENDED_S3_ONLY_PROCESSORS: ReadonlySet<string> = new Set([
+export const EXTENDED_S3_ONLY_PROCESSORS: ReadonlySet<string> = new Set([
   'MetadataExtraction',
   'RecordDeAggregation',
   'AppendDelimiterToRecord',

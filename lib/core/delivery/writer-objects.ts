@@ -9,16 +9,17 @@ import { type RecordRun, recordAt } from '../records.ts';
 import { compressToBody, keysOf, type PlannedObject } from './s3-objects.ts';
 
 /**
- * A batch as records for a destination writer. Record IDs are the stream's name and the record's position in
- * its write-ahead log: unlike producer-facing RecordIds they survive a restart, so a batch re-sent after a crash
- * carries the same IDs (and an HTTP receiver or OpenSearch can recognise a duplicate).
+ * A batch as records for a destination writer. Record IDs are the prefix and the record's position in the batch's
+ * source: locally the stream's name and the write-ahead log position, on AWS the flush ID and the position in the
+ * flush. Unlike producer-facing RecordIds they survive a restart or re-drive, so a batch sent again carries the
+ * same IDs (and an HTTP receiver or OpenSearch can recognise a duplicate).
  */
-export function deliveryRecordsOf(batch: readonly RecordRun[], streamName: string): DeliveryRecord[] {
+export function deliveryRecordsOf(batch: readonly RecordRun[], recordIdPrefix: string): DeliveryRecord[] {
   const records: DeliveryRecord[] = [];
   for (const run of batch) {
     for (let i = 0; i < run.ends.length; i++) {
       records.push({
-        recordId: `${streamName}.${run.firstSeq + i}`,
+        recordId: `${recordIdPrefix}.${run.firstSeq + i}`,
         arrivalMs: run.arrivalMs,
         data: recordAt(run, i),
       });
