@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3DeliveryError, S3ObjectStore, toS3DeliveryError } from '../../lib/adapters/aws/s3-object-store.ts';
+import { S3FaultProxy } from '../support/s3-fault-proxy.ts';
 import { type RunningS3rver, S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver.ts';
 
 let s3rver: RunningS3rver;
@@ -60,6 +61,55 @@ describe('S3ObjectStore against s3rver', () => {
     expect(got.contentType).toBe('application/octet-stream');
     expect(got.contentEncoding).toBe('gzip');
     expect(got.body.equals(Buffer.from(body))).toBe(true);
+  });
+
+  it('uploads a large object of many chunks in parts, byte for byte, with its headers', async () => {
+    // ~21 MiB in uneven chunks, so parts are cut across chunk boundaries and the last part is short.
+    const chunks = Array.from({ length: 700 }, (_, c) =>
+      new Uint8Array(31_000 + (c % 7) * 1_000).map((_, i) => (i * 13 + c) % 256),
+    );
+    await store.putObject({
+      bucket: 'delivery',
+      key: 'big/object.gz',
+      body: chunks,
+      contentType: 'application/octet-stream',
+      contentEncoding: 'gzip',
+    });
+    const got = await get('big/object.gz');
+    expect(got.body.byteLength).toBeGreaterThan(16 * 1024 * 1024);
+    expect(got.body.equals(Buffer.concat(chunks))).toBe(true);
+    expect(got.contentEncoding).toBe('gzip');
+  });
+
+  it('aborts a multipart upload whose part keeps failing, leaving no object', async () => {
+    const proxy = new S3FaultProxy(s3rver.endpoint);
+    const viaProxy = new S3ObjectStore({
+      endpoint: await proxy.start(),
+      region: 'us-east-1',
+      credentials: S3RVER_CREDENTIALS,
+    });
+    try {
+      // Every PUT of the key fails: the first part's upload (after the SDK's own 3 attempts) ends the upload.
+      proxy.failNext({ method: 'PUT', target: /^delivery\/big\/failing$/, count: 10, status: 503 });
+      const chunks = Array.from({ length: 20 }, () => new Uint8Array(1024 * 1024));
+      const error = await failure(
+        viaProxy.putObject({
+          bucket: 'delivery',
+          key: 'big/failing',
+          body: chunks,
+          contentType: 'text/plain',
+        }),
+      );
+      expect(error.transient).toBe(true);
+      expect(proxy.requests.some((r) => r.method === 'DELETE' && r.key === 'big/failing')).toBe(true);
+      const listed = await reader.send(
+        new ListObjectsV2Command({ Bucket: 'delivery', Prefix: 'big/failing' }),
+      );
+      expect(listed.KeyCount ?? 0).toBe(0);
+    } finally {
+      viaProxy.destroy();
+      await proxy.stop();
+    }
   });
 
   it('omits Content-Encoding when none is given and keeps odd key characters verbatim', async () => {

@@ -1,9 +1,13 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { bounded, SluiceError } from '../../core/errors.ts';
 import type { ObjectStore, PutObjectInput } from '../../core/ports.ts';
@@ -58,6 +62,48 @@ const FIREHOSE_CODE: Record<string, string> = {
   InvalidToken: 'S3.AccessDenied',
 };
 
+/** Bodies larger than this, in several chunks, are uploaded in parts (S3's minimum part is 5 MiB). */
+const MULTIPART_THRESHOLD_BYTES = 16 * 1024 * 1024;
+const PART_BYTES = 8 * 1024 * 1024;
+
+/** Where and how an object is stored, common to PutObject and CreateMultipartUpload. */
+function objectSettings(input: PutObjectInput): Omit<PutObjectCommandInput, 'Body' | 'ContentLength'> {
+  const settings: Omit<PutObjectCommandInput, 'Body' | 'ContentLength'> = {
+    Bucket: input.bucket,
+    Key: input.key,
+    ContentType: input.contentType,
+  };
+  if (input.contentEncoding) settings.ContentEncoding = input.contentEncoding;
+  // The destination's KMSEncryptionConfig (spec §3.6): objects are written with SSE-KMS and that key.
+  if (input.kmsKeyArn) {
+    settings.ServerSideEncryption = 'aws:kms';
+    settings.SSEKMSKeyId = input.kmsKeyArn;
+  }
+  return settings;
+}
+
+/**
+ * The chunks joined into parts of `partBytes` (the last one shorter). The parts share one buffer: the caller
+ * uploads each before asking for the next.
+ */
+function* partsOf(chunks: readonly Uint8Array[], partBytes: number): Generator<Uint8Array> {
+  const part = Buffer.allocUnsafe(partBytes);
+  let filled = 0;
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.byteLength; ) {
+      const take = Math.min(partBytes - filled, chunk.byteLength - at);
+      part.set(chunk.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+      if (filled === partBytes) {
+        yield part;
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield part.subarray(0, filled);
+}
+
 /** Delivers objects to S3 or any S3-compatible server with the AWS SDK. */
 export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
@@ -78,25 +124,44 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putObject(input: PutObjectInput): Promise<void> {
-    const body = Array.isArray(input.body) ? Buffer.concat(input.body) : (input.body as Uint8Array);
-    const command: PutObjectCommandInput = {
-      Bucket: input.bucket,
-      Key: input.key,
-      Body: body,
-      ContentLength: body.byteLength,
-      ContentType: input.contentType,
-    };
-    if (input.contentEncoding) command.ContentEncoding = input.contentEncoding;
-    // The destination's KMSEncryptionConfig (spec §3.6): objects are written with SSE-KMS and that key.
-    const kmsKeyId = input.kmsKeyArn;
-    if (kmsKeyId) {
-      command.ServerSideEncryption = 'aws:kms';
-      command.SSEKMSKeyId = kmsKeyId;
-    }
+    const chunks = input.body instanceof Uint8Array ? [input.body] : input.body;
+    const size = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
     try {
-      await this.client.send(new PutObjectCommand(command));
+      if (chunks.length > 1 && size > MULTIPART_THRESHOLD_BYTES) await this.putInParts(input, chunks);
+      else {
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        await this.client.send(
+          new PutObjectCommand({ ...objectSettings(input), Body: body, ContentLength: body.byteLength }),
+        );
+      }
     } catch (error) {
       throw toS3DeliveryError(error, input.bucket, input.key);
+    }
+  }
+
+  /**
+   * A large object made of many chunks (a 128 MiB buffer is ~130,000 records) goes up as a multipart upload of
+   * PART_BYTES parts, so only one part is ever copied together rather than the whole object. The object appears
+   * only when the upload completes, as atomic as a PutObject; a failed upload is aborted.
+   */
+  private async putInParts(input: PutObjectInput, chunks: readonly Uint8Array[]): Promise<void> {
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(objectSettings(input)));
+    const target = { Bucket: input.bucket, Key: input.key, UploadId };
+    try {
+      const parts: Array<{ ETag: string | undefined; PartNumber: number }> = [];
+      for (const part of partsOf(chunks, PART_BYTES)) {
+        const PartNumber = parts.length + 1;
+        const { ETag } = await this.client.send(
+          new UploadPartCommand({ ...target, PartNumber, Body: part, ContentLength: part.byteLength }),
+        );
+        parts.push({ ETag, PartNumber });
+      }
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ ...target, MultipartUpload: { Parts: parts } }),
+      );
+    } catch (error) {
+      await this.client.send(new AbortMultipartUploadCommand(target)).catch(() => undefined);
+      throw error;
     }
   }
 
