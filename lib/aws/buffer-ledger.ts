@@ -66,6 +66,20 @@ const n = (value: number): AttributeValue => ({ N: String(value) });
 
 export type OpenChunk = StagedChunk & { sortKey: string };
 
+/** A partition item as read: its open-bytes hint and its chunk counter (absent on items older than the counter). */
+export interface PartitionItem {
+  partition: string;
+  openBytes: number;
+  chunksAdded?: number;
+}
+
+/** A condition that holds while no chunk was added to the partition since `seen` was read. */
+function unchangedSince(seen: PartitionItem): { expression: string; values: Record<string, AttributeValue> } {
+  return seen.chunksAdded === undefined
+    ? { expression: 'attribute_not_exists(chunksAdded)', values: {} }
+    : { expression: 'chunksAdded = :seenChunks', values: { ':seenChunks': n(seen.chunksAdded) } };
+}
+
 /**
  * The buffer ledger in DynamoDB: which staged chunks are in a partition's open buffer and which flush claimed
  * them. Only single-item conditional writes are used (no transactions: cheaper, and the local emulator has
@@ -73,7 +87,8 @@ export type OpenChunk = StagedChunk & { sortKey: string };
  * buffer Lambdas, the sweeper) can never both take it; a crash mid-claim leaves a flush in `claiming`, which
  * the sweeper finishes (see recoverClaim).
  *
- *   pk 'partitions'    sk '#<partition>'             openBytes: a hint for "size crossed", recomputed by the sweeper
+ *   pk 'partitions'    sk '#<partition>'             openBytes: a hint for "size crossed", recomputed by the sweeper;
+ *                                                    chunksAdded: a counter that only grows (see forgetPartition)
  *   pk 'p#<partition>' sk 'c#<arrivalMs>#<chunkId>'  key, bytes, records, arrivalMs, open (while unclaimed), flushId,
  *                                                    partitionKeys (JSON, with dynamic partitioning)
  *   pk 'flushes'       sk '<flushId>'                partition, state, chunks, bytes, records, createdAtMs, partitionKeys, …
@@ -104,10 +119,12 @@ export class BufferLedger {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // A replay: the first run may have died between the two writes, so the partition item is (re)made here too.
+      await this.chunkAdded(partition, 0);
+      return false;
     }
-    await this.addOpenBytes(partition, chunk.bytes);
+    await this.chunkAdded(partition, chunk.bytes);
     return true;
   }
 
@@ -132,8 +149,8 @@ export class BufferLedger {
     return active;
   }
 
-  /** Every partition with its open-bytes hint. */
-  async partitions(): Promise<Array<{ partition: string; openBytes: number }>> {
+  /** Every partition with its open-bytes hint and its chunk counter, as read now. */
+  async partitions(): Promise<PartitionItem[]> {
     const items = await this.query({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': s(PARTITIONS) },
@@ -141,6 +158,7 @@ export class BufferLedger {
     return items.map((item) => ({
       partition: item.sk!.S!.slice(1),
       openBytes: Number(item.openBytes?.N ?? 0),
+      ...(item.chunksAdded?.N === undefined ? {} : { chunksAdded: Number(item.chunksAdded.N) }),
     }));
   }
 
@@ -155,14 +173,20 @@ export class BufferLedger {
     return Number(output.Item?.openBytes?.N ?? 0);
   }
 
-  /** Resets the hint to the open chunks' real total (a crash between two writes can leave it off). */
-  async setOpenBytes(partition: string, bytes: number): Promise<void> {
-    await this.client.send(
+  /**
+   * Resets the hint to the open chunks' real total (a crash between two writes can leave it off), only if the item
+   * is still as `seen` (read before the chunks were): a chunk added or a flush sealed since then changed it, and
+   * overwriting would erase that. Refused, the hint is left to the next sweep.
+   */
+  async setOpenBytes(partition: string, bytes: number, seen: PartitionItem): Promise<void> {
+    const unchanged = unchangedSince(seen);
+    await this.ignoringRefusal(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
         UpdateExpression: 'SET openBytes = :b',
-        ExpressionAttributeValues: { ':b': n(bytes) },
+        ConditionExpression: `openBytes = :seenBytes AND ${unchanged.expression}`,
+        ExpressionAttributeValues: { ':b': n(bytes), ':seenBytes': n(seen.openBytes), ...unchanged.values },
       }),
     );
   }
@@ -337,6 +361,21 @@ export class BufferLedger {
     );
   }
 
+  /**
+   * A chunk's bytes join the hint and the partition's chunk counter moves on, creating the item when it is missing
+   * (ADD on a missing item creates it). The counter only ever grows: forgetPartition compares it, see there.
+   */
+  private async chunkAdded(partition: string, bytes: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
+        UpdateExpression: 'ADD openBytes :b, chunksAdded :one',
+        ExpressionAttributeValues: { ':b': n(bytes), ':one': n(1) },
+      }),
+    );
+  }
+
   private async addOpenBytes(partition: string, bytes: number): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
@@ -349,20 +388,36 @@ export class BufferLedger {
   }
 
   /**
-   * Forgets a partition whose buffer is empty, so partitions of past prefixes (a `!{timestamp}` in the prefix
-   * makes new ones every hour) are not swept forever. Only while its open-bytes hint is 0: a chunk added
-   * meanwhile either raised it (the delete is refused) or re-creates the item with its own ADD.
+   * Forgets a partition whose buffer was found empty, so partitions of past prefixes (a `!{timestamp}` in the prefix
+   * makes new ones every hour) are not swept forever. The caller read the item (`seen`) and then found no open
+   * chunk; the delete is conditional on the chunk counter being unchanged since that read. Why no open chunk can
+   * be left without a partition item, under any interleaving and any crash (addChunk writes the chunk, then
+   * ADDs to the counter):
+   * - a chunk whose ADD came before the read was written before the chunk query, so the query saw it (open) or
+   *   it was already claimed by a flush, which the sweeper recovers on its own;
+   * - a chunk whose ADD comes after the read moved the counter: the delete is refused, or, if the ADD lands after
+   *   the delete, the ADD re-creates the item;
+   * - a buffer Lambda that died between the chunk and its ADD fails the batch; the replay finds the chunk
+   *   recorded and makes the ADD then (with 0 bytes).
+   * The open-bytes hint could not serve here: a seal and an add can bring it back to the value seen.
    */
-  async forgetPartition(partition: string): Promise<void> {
+  async forgetPartition(partition: string, seen: PartitionItem): Promise<void> {
+    const unchanged = unchangedSince(seen);
+    await this.ignoringRefusal(
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
+        ConditionExpression: unchanged.expression,
+        ...(Object.keys(unchanged.values).length > 0 ? { ExpressionAttributeValues: unchanged.values } : {}),
+      }),
+    );
+  }
+
+  /** Sends a conditional write; a refused condition is an answer, not a failure. */
+  private async ignoringRefusal(command: UpdateItemCommand | DeleteItemCommand): Promise<void> {
     try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: { pk: s(PARTITIONS), sk: s(partitionSortKey(partition)) },
-          ConditionExpression: 'attribute_not_exists(openBytes) OR openBytes = :zero',
-          ExpressionAttributeValues: { ':zero': n(0) },
-        }),
-      );
+      if (command instanceof UpdateItemCommand) await this.client.send(command);
+      else await this.client.send(command);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

@@ -1,9 +1,10 @@
 import type { IdSource, Telemetry } from '../core/ports.ts';
-import type { BufferLedger } from './buffer-ledger.ts';
+import type { BufferLedger, PartitionItem } from './buffer-ledger.ts';
 import type { BufferingPlan } from './buffering-plan.ts';
 import type { FlushQueue } from './flush-queue.ts';
 import { forEachLimited } from './for-each-limited.ts';
 import { sealPartition } from './seal.ts';
+import { stableId } from './seeded-ids.ts';
 
 export interface SweepDeps {
   streamName: string;
@@ -13,6 +14,8 @@ export interface SweepDeps {
   ids: IdSource;
   metrics: Telemetry;
   nowMs(): number;
+  /** Where a partition that failed is reported (never with records). Default console.error. */
+  log?(line: string): void;
 }
 
 /** A claim older than this lost its claimer: Lambda's longest timeout is 15 minutes. */
@@ -37,22 +40,21 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const sealed: string[] = [];
   const recovered: string[] = [];
   let oldestMs = Number.POSITIVE_INFINITY;
-  // With dynamic partitioning there can be thousands of partitions: they are swept a few at a time.
-  await forEachLimited(await deps.ledger.partitions(), async ({ partition, openBytes }) => {
-    const open = await deps.ledger.openChunks(partition);
-    const actualBytes = open.reduce((sum, chunk) => sum + chunk.bytes, 0);
-    if (actualBytes !== openBytes) await deps.ledger.setOpenBytes(partition, actualBytes);
-    const oldest = open[0];
-    if (!oldest) {
-      await deps.ledger.forgetPartition(partition);
-      return;
+  // With dynamic partitioning there can be thousands of partitions: they are swept a few at a time. A partition
+  // that fails (DynamoDB throttling) is logged and left to the next run; the others and the recovery below go on.
+  let failedPartitions = 0;
+  await forEachLimited(await deps.ledger.partitions(), async (seen) => {
+    try {
+      const oldest = await sweepPartition(seen, sealed, nowMs, deps);
+      if (oldest !== undefined) oldestMs = Math.min(oldestMs, oldest);
+    } catch (error) {
+      failedPartitions++;
+      (deps.log ?? console.error)(
+        `Sluice sweeper: partition ${stableId(seen.partition)} left to the next run: ${describe(error)}`,
+      );
     }
-    const due = oldest.arrivalMs + deps.plan.intervalSeconds * 1000 <= nowMs;
-    if (due || actualBytes >= deps.plan.sizeBytes) {
-      sealed.push(...(await sealPartition(partition, due, { ...deps, sizeBytes: deps.plan.sizeBytes })));
-    }
-    oldestMs = Math.min(oldestMs, oldest.arrivalMs);
   });
+  deps.metrics.count(deps.streamName, 'Sluice.SweepPartitionFailures', failedPartitions);
   if (Number.isFinite(oldestMs)) {
     deps.metrics.gauge(deps.streamName, 'Sluice.BufferAgeSeconds', Math.round((nowMs - oldestMs) / 1000));
   }
@@ -73,4 +75,34 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   }
   deps.metrics.count(deps.streamName, 'Sluice.FlushesSealed', sealed.length);
   return { sealed, recovered };
+}
+
+/** Seals the partition if due or over its size; returns its oldest open arrival, undefined when it has none. */
+async function sweepPartition(
+  seen: PartitionItem,
+  sealed: string[],
+  nowMs: number,
+  deps: SweepDeps,
+): Promise<number | undefined> {
+  const { partition } = seen;
+  const open = await deps.ledger.openChunks(partition);
+  const actualBytes = open.reduce((sum, chunk) => sum + chunk.bytes, 0);
+  if (actualBytes !== seen.openBytes) await deps.ledger.setOpenBytes(partition, actualBytes, seen);
+  const oldest = open[0];
+  if (!oldest) {
+    // Conditional on no chunk added since `seen` was read (see forgetPartition for why that is enough).
+    await deps.ledger.forgetPartition(partition, seen);
+    return undefined;
+  }
+  const due = oldest.arrivalMs + deps.plan.intervalSeconds * 1000 <= nowMs;
+  if (due || actualBytes >= deps.plan.sizeBytes) {
+    sealed.push(...(await sealPartition(partition, due, { ...deps, sizeBytes: deps.plan.sizeBytes })));
+  }
+  return oldest.arrivalMs;
+}
+
+/** An error's name and message, bounded: AWS SDK messages carry no record data. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, 300);
 }
