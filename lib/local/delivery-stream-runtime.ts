@@ -101,6 +101,11 @@ export class DeliveryStreamRuntime {
   private readonly sleepers = new Set<() => void>();
   private counters = { deliveredRecords: 0, deliveredObjects: 0, attempts: 0 };
   private stall: { lastError: string; nextRetryAtMs: number } | undefined;
+  /**
+   * Tracked work that failed unexpectedly: whatever it was doing is abandoned, so the stream reports a stall until
+   * it is opened again (the log replays what did not complete).
+   */
+  private fault: string | undefined;
   private lastPutError: unknown;
   /** RecordIds only need to be unique: a random prefix per open and the record's seq. */
   private readonly recordIdPrefix: string;
@@ -219,7 +224,7 @@ export class DeliveryStreamRuntime {
       return;
     }
     while (this.hasRoomInFlight() && this.hasDueBatch()) {
-      const batch = this.begin(this.buffer.take());
+      const batch = this.begin(this.buffer.take(), undefined);
       this.track(
         this.deliverBatch(batch).then((delivered) => {
           if (delivered) this.completed(batch);
@@ -251,9 +256,9 @@ export class DeliveryStreamRuntime {
       oldestBufferedArrivalMs: this.buffer.oldestArrivalMs,
       deliveredRecords: this.counters.deliveredRecords,
       deliveredObjects: this.counters.deliveredObjects,
-      stalled: this.stall !== undefined,
+      stalled: this.stall !== undefined || this.fault !== undefined,
       attempts: this.counters.attempts,
-      lastError: this.stall?.lastError,
+      lastError: this.stall?.lastError ?? this.fault,
       nextRetryAtMs: this.stall?.nextRetryAtMs,
       wal: this.log.stats(),
       ...(this.partitioned
@@ -379,14 +384,21 @@ export class DeliveryStreamRuntime {
   private clearStall(): void {
     if (!this.stall) return;
     this.stall = undefined;
-    this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
+    if (!this.fault) this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 0);
   }
 
-  /** Starts tracking records cut from the buffer: their bytes count against maxBufferedBytes until complete. */
-  private begin(records: RecordRun[]): InFlightBatch {
-    const batch: InFlightBatch = {
+  /**
+   * Starts tracking records cut from the buffer: their bytes count against maxBufferedBytes until complete. The
+   * batch keeps the configuration it is cut under.
+   */
+  private begin<P extends DynamicPartitioning | undefined>(
+    records: RecordRun[],
+    dynamicPartitioning: P,
+  ): InFlightBatch & { readonly dynamicPartitioning: P } {
+    const batch = {
       records,
       stream: this.stream,
+      dynamicPartitioning,
       firstSeq: records[0]!.firstSeq,
       lastSeq: lastSeqOf(records[records.length - 1]!),
       bytes: records.reduce((sum, run) => sum + run.data.byteLength, 0),
@@ -399,20 +411,38 @@ export class DeliveryStreamRuntime {
     return batch;
   }
 
-  /** Keeps close() waiting for `work`. */
+  /**
+   * Keeps close() waiting for `work`. Work is written never to reject; one that does has a bug, and is reported
+   * rather than left as an unhandled rejection.
+   */
   private track(work: Promise<unknown>): void {
     this.running++;
-    void work.finally(() => {
-      this.running--;
+    work
+      .catch((error: unknown) => this.faulted(error))
+      .finally(() => {
+        this.running--;
+      });
+  }
+
+  private faulted(error: unknown): void {
+    this.fault = describeError(error);
+    this.deps.metrics.count(this.name, 'Sluice.DeliveryErrors', 1);
+    this.deps.metrics.gauge(this.name, 'Sluice.DeliveryStalled', 1);
+    this.deps.logger.log('error', 'delivery work failed unexpectedly; restart to deliver what it held', {
+      stream: this.name,
+      error: this.fault,
     });
   }
 
-  /** The processors over a batch (spec §6), retried with backoff when they throw; undefined once closed. */
-  private async process(records: readonly RecordRun[]): Promise<ProcessedBatch | undefined> {
+  /**
+   * The processors over a batch, as configured when it was cut (spec §6), retried with backoff when they throw;
+   * undefined once closed.
+   */
+  private async process(batch: InFlightBatch): Promise<ProcessedBatch | undefined> {
     for (let attempt = 1; ; attempt++) {
       if (this.closed) return undefined;
       try {
-        return await processBatch(records, this.stream, {
+        return await processBatch(batch.records, batch.stream, {
           ...this.processingPorts(),
           ids: this.deps.ids,
           region: this.deps.region ?? 'us-east-1',
@@ -457,10 +487,15 @@ export class DeliveryStreamRuntime {
       metrics: this.deps.metrics,
       stream: () => this.stream,
       nowMs: () => this.deps.clock.nowMs(),
-      begin: (records) => this.begin(records),
+      begin: (records, dynamicPartitioning) => this.begin(records, dynamicPartitioning),
       settled: (batch) => this.settled(batch),
       routed: (batch) => this.routed(batch),
-      process: (records) => this.process(records),
+      process: (batch) => this.process(batch),
+      backoff: async (message, attempt, error) => {
+        if (this.closed) return false;
+        await this.stalled(message, attempt, error);
+        return !this.closed;
+      },
       put: (plan, giveUpAfterMs) => this.putWithRetries(plan, giveUpAfterMs),
       track: (work) => this.track(work),
       tick: () => this.tick(),

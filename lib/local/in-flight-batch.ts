@@ -1,4 +1,5 @@
 import type { ResolvedStream } from '../core/config/resolved.ts';
+import type { DynamicPartitioning } from '../core/partitioning/index.ts';
 import type { RecordRun } from '../core/records.ts';
 
 /**
@@ -9,6 +10,8 @@ export interface InFlightBatch {
   readonly records: readonly RecordRun[];
   /** The configuration the batch was cut under: an UpdateDestination applies to batches cut after it. */
   readonly stream: ResolvedStream;
+  /** The dynamic partitioning the batch was cut under (spec §6), which routes it; undefined without it. */
+  readonly dynamicPartitioning: DynamicPartitioning | undefined;
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly bytes: number;

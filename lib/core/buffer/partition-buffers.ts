@@ -9,6 +9,9 @@ import type { PartitionKeys } from '../s3/prefix-template.ts';
  * batch fed has been delivered.
  */
 export interface PartitionBuffer<B> {
+  /** What `due` and `take` name the buffer by: its partition id and configuration (see `add`). */
+  readonly key: string;
+  /** The partition: its evaluated prefix. */
   readonly id: string;
   readonly partitionKeys: PartitionKeys;
   /** In arrival order: the first is the oldest. */
@@ -16,6 +19,11 @@ export interface PartitionBuffer<B> {
   bytes: number;
   /** Each batch that contributed records, once. */
   readonly batches: B[];
+}
+
+/** Names the buffer of partition `id` under `configuration`; unambiguous for any two strings. */
+export function partitionBufferKey(configuration: string, id: string): string {
+  return JSON.stringify([configuration, id]);
 }
 
 /**
@@ -38,7 +46,8 @@ export class PartitionBuffers<B> {
 
   /** Ids of the partitions that count against the active-partition limit. */
   activeIds(): Set<string> {
-    const ids = new Set(this.buffers.keys());
+    const ids = new Set<string>();
+    for (const buffer of this.buffers.values()) ids.add(buffer.id);
     for (const id of this.delivering.keys()) ids.add(id);
     return ids;
   }
@@ -47,50 +56,60 @@ export class PartitionBuffers<B> {
     return this.records;
   }
 
-  /** Adds a processed batch's partitions; returns how many partitions the batch fed. */
-  add(partitions: readonly Partition[], batch: B): number {
-    for (const partition of partitions) {
-      let buffer = this.buffers.get(partition.id);
+  /**
+   * Adds a processed batch's partitions; returns how many partitions the batch fed. `configuration` names what
+   * renders the partitions' objects (the stream's VersionId): after an UpdateDestination, records of one evaluated
+   * prefix routed under the old and the new configuration are buffered apart, each written as its configuration
+   * says, while counting as one active partition. Adds all or nothing: a caller that counts the partitions a batch
+   * fed must never find the batch in a partition it was not told about.
+   */
+  add(partitions: readonly Partition[], batch: B, configuration: string): number {
+    // Everything that reads the records happens before the first change.
+    const bytes = partitions.map((partition) =>
+      partition.records.reduce((sum, record) => sum + record.data.byteLength, 0),
+    );
+    partitions.forEach((partition, i) => {
+      const key = partitionBufferKey(configuration, partition.id);
+      let buffer = this.buffers.get(key);
       if (!buffer) {
         buffer = {
+          key,
           id: partition.id,
           partitionKeys: partition.partitionKeys,
           records: [],
           bytes: 0,
           batches: [],
         };
-        this.buffers.set(partition.id, buffer);
+        this.buffers.set(key, buffer);
       }
-      for (const record of partition.records) {
-        buffer.records.push(record);
-        buffer.bytes += record.data.byteLength;
-      }
+      for (const record of partition.records) buffer.records.push(record);
+      buffer.bytes += bytes[i]!;
       this.records += partition.records.length;
       // A batch's records reach a partition in one call, so a repeat can only be the last entry.
       if (buffer.batches[buffer.batches.length - 1] !== batch) buffer.batches.push(batch);
-    }
+    });
     return partitions.length;
   }
 
-  /** Ids of the partitions due now, oldest first; all of them when `flushing`. */
+  /** Keys of the buffers due now, oldest first; all of them when `flushing`. */
   due(nowMs: number, flushing: boolean): string[] {
     const intervalMs = this.hints.intervalSeconds * 1000;
-    const due: Array<{ id: string; oldestMs: number }> = [];
+    const due: Array<{ key: string; oldestMs: number }> = [];
     for (const buffer of this.buffers.values()) {
       const oldestMs = buffer.records[0]!.arrivalMs;
       if (flushing || buffer.bytes >= this.hints.sizeBytes || nowMs - oldestMs >= intervalMs)
-        due.push({ id: buffer.id, oldestMs });
+        due.push({ key: buffer.key, oldestMs });
     }
-    return due.sort((a, b) => a.oldestMs - b.oldestMs).map((d) => d.id);
+    return due.sort((a, b) => a.oldestMs - b.oldestMs).map((d) => d.key);
   }
 
-  /** Removes a partition's buffer for delivery; it stays active until `delivered(id)`. */
-  take(id: string): PartitionBuffer<B> | undefined {
-    const buffer = this.buffers.get(id);
+  /** Removes a buffer for delivery; its partition stays active until `delivered(buffer.id)`. */
+  take(key: string): PartitionBuffer<B> | undefined {
+    const buffer = this.buffers.get(key);
     if (!buffer) return undefined;
-    this.buffers.delete(id);
+    this.buffers.delete(key);
     this.records -= buffer.records.length;
-    this.delivering.set(id, (this.delivering.get(id) ?? 0) + 1);
+    this.delivering.set(buffer.id, (this.delivering.get(buffer.id) ?? 0) + 1);
     return buffer;
   }
 
