@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import {
+  CreateDeliveryStreamCommand,
+  DescribeDeliveryStreamCommand,
+  PutRecordBatchCommand,
+  UpdateDestinationCommand,
+} from '@aws-sdk/client-firehose';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../lib/adapters/local/fs-object-store.ts';
@@ -236,6 +241,93 @@ describe('dynamic partitioning in the local runtime (spec §6)', () => {
 
     const status = (await sluice.runtime.status()).find((s) => s.name === 'wide')!;
     expect(status.partitions).toEqual({ active: 0, bufferedRecords: 0 });
+  });
+});
+
+describe('dynamic partitioning across an UpdateDestination (spec §1.9, §6)', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  // A transform that passes records through once a gate file exists, and says when it was called: it holds a batch
+  // inside processing while the test updates the stream.
+  const GATED = `import { existsSync, writeFileSync } from 'node:fs';
+const dir = new URL('.', import.meta.url).pathname;
+export const handler = async (event) => {
+  writeFileSync(dir + 'entered', '');
+  while (!existsSync(dir + 'gate')) await new Promise((resolve) => setTimeout(resolve, 10));
+  return { records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })) };
+};
+`;
+
+  it('a batch in processing when the query and prefix change is written as its configuration says; the next batch as the new one does', async () => {
+    const dir = await tempDir('sluice-dp-update-');
+    cleanups.push(dir.remove);
+    await writeFile(join(dir.path, 'gated.mjs'), GATED);
+    const sluice = await startSluice(
+      { lambdaFunctions: { gated: join(dir.path, 'gated.mjs#handler') } },
+      { dataDir: join(dir.path, 'data') },
+    );
+    cleanups.push(() => sluice.close());
+    const client = firehoseClient(sluice.endpoint);
+    await client.send(
+      new CreateDeliveryStreamCommand(
+        partitionedStream('upd', 'upd/v1/k=!{partitionKeyFromQuery:k}/', [
+          { Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: 'gated' }] },
+          metadataExtraction('{k: .k}'),
+          { Type: 'AppendDelimiterToRecord' },
+        ]) as never,
+      ),
+    );
+    await client.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'upd',
+        Records: jsonRecords([{ k: 'a', c: 'x', n: 1 }]),
+      }),
+    );
+    await waitFor('the first batch in the transform', () =>
+      access(join(dir.path, 'entered')).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const { DeliveryStreamDescription: described } = await client.send(
+      new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'upd' }),
+    );
+    await client.send(
+      new UpdateDestinationCommand({
+        DeliveryStreamName: 'upd',
+        CurrentDeliveryStreamVersionId: described!.VersionId!,
+        DestinationId: described!.Destinations![0]!.DestinationId!,
+        ExtendedS3DestinationUpdate: {
+          Prefix: 'upd/v2/c=!{partitionKeyFromQuery:c}/',
+          ProcessingConfiguration: {
+            Enabled: true,
+            Processors: [metadataExtraction('{c: .c}'), { Type: 'AppendDelimiterToRecord' }] as never,
+          },
+        },
+      }),
+    );
+    await writeFile(join(dir.path, 'gate'), '');
+    await client.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'upd',
+        Records: jsonRecords([{ k: 'b', c: 'y', n: 2 }]),
+      }),
+    );
+    client.destroy();
+    expect((await sluice.runtime.flush('upd', 30_000)).complete).toBe(true);
+
+    const objects = await listEmbeddedObjects(join(dir.path, 'data'), 'partitioned');
+    const written = [...objects].map(([key, body]) => {
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      return [key.slice(0, key.lastIndexOf('/') + 1), name.slice(0, name.indexOf('-', 4) + 1), lines(body)];
+    });
+    expect(written.sort()).toEqual([
+      ['upd/v1/k=a/', 'upd-1-', [{ k: 'a', c: 'x', n: 1 }]],
+      ['upd/v2/c=y/', 'upd-2-', [{ k: 'b', c: 'y', n: 2 }]],
+    ]);
   });
 });
 

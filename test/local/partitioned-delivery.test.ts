@@ -63,23 +63,32 @@ function configuration(input: CreateDeliveryStreamInput, versionId: string) {
   };
 }
 
-/** The real jq engine, whose queries wait while `held` is set: a batch is held inside processing. */
-function gatedJq(): { engine: JqEngine; hold(): void; release(): void; entered: () => number } {
+/**
+ * The real jq engine, whose queries wait while held (a batch is held inside processing), and whose next run can be
+ * made to fail as an engine failure (the batch's processing is retried after a stall).
+ */
+function gatedJq() {
   const real = createJqWebEngine();
   let gate: { promise: Promise<void>; open(): void } | undefined;
   let entered = 0;
+  let failures = 0;
+  const engine: JqEngine = {
+    async compile(filter) {
+      const program = await real.compile(filter);
+      return {
+        async runEach(inputs) {
+          entered++;
+          await gate?.promise;
+          if (failures-- > 0) throw new Error('jq: the engine stopped');
+          return program.runEach(inputs);
+        },
+      };
+    },
+  };
   return {
-    engine: {
-      async compile(filter) {
-        const program = await real.compile(filter);
-        return {
-          async runEach(inputs) {
-            entered++;
-            await gate?.promise;
-            return program.runEach(inputs);
-          },
-        };
-      },
+    engine,
+    failNext() {
+      failures = 1;
     },
     hold() {
       let open = () => {};
@@ -243,5 +252,26 @@ describe('PartitionedDelivery in the local runtime', () => {
       ['v1/k=a/', 'routes-1-', [1]],
       ['v2/c=y/', 'routes-2-', [2]],
     ]);
+  });
+
+  it('a batch whose processing is retried after an UpdateDestination is processed again with its own configuration', async () => {
+    const v1 = configuration(streamInput('v1/k=!{partitionKeyFromQuery:k}/', '{k: .k}'), '1');
+    const v2 = configuration(streamInput('v2/c=!{partitionKeyFromQuery:c}/', '{c: .c}'), '2');
+    const jq = gatedJq();
+    const { runtime, objects } = await open(v1, { jqEngine: jq.engine });
+    jq.failNext();
+    await runtime.put(records([{ k: 'a', c: 'x', n: 1 }]));
+    const stalled = await waitFor('the processing stall', () => runtime.status().stalled && runtime.status());
+    expect(stalled.lastError).toBe('jq: the engine stopped');
+    runtime.reconfigure(v2.stream, { dynamicPartitioning: v2.dynamicPartitioning });
+    // The flush cuts the backoff short: the batch is processed again, still under version 1.
+    await runtime.flush();
+
+    const written = [...(await objects())].map(([key, body]) => [
+      key.slice(0, key.lastIndexOf('/') + 10),
+      lines(body).map((r) => r.n),
+    ]);
+    expect(written).toEqual([['v1/k=a/routes-1-', [1]]]);
+    expect(runtime.status()).toMatchObject({ versionId: '2', stalled: false, wal: { pendingRecords: 0 } });
   });
 });
