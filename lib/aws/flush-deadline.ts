@@ -46,7 +46,9 @@ export class FlushDeadline {
   /**
    * Bounds each transform call by the budget. A call the budget cut short is not the function's timeout: it
    * stops the flush (re-driven later) instead of counting as a failed attempt, which could send records to
-   * `processing-failed` because of Sluice's deadline rather than the function's behaviour.
+   * `processing-failed` because of Sluice's deadline rather than the function's behaviour. For the flush Lambda,
+   * whose re-drives SQS counts (and ends in the DLQ); the buffer Lambda, replayed by Kinesis without a count, uses
+   * TransformBudget instead.
    */
   bound(invoker: TransformInvoker): TransformInvoker {
     return {

@@ -1,11 +1,12 @@
 import type { ResolvedStream } from '../core/config/resolved.ts';
-import { errorBodiesOf, processBatch } from '../core/delivery/processing.ts';
+import { errorBodiesOf, type ProcessedBatch, processBatch } from '../core/delivery/processing.ts';
 import {
   type KeyContext,
   type PlannedObject,
   planBackupObject,
   planErrorObjects,
 } from '../core/delivery/s3-objects.ts';
+import { SluiceError } from '../core/errors.ts';
 import {
   type DynamicPartitioning,
   PARTITIONING_ERRORS,
@@ -14,7 +15,7 @@ import {
 } from '../core/partitioning/index.ts';
 import type { JqEngine, ObjectStore, Telemetry } from '../core/ports.ts';
 import type { FailedProcessorRecord, ProcessorRecord } from '../core/processors/index.ts';
-import { type PendingRun, packRecords, type RecordRun } from '../core/records.ts';
+import { type PendingRun, packRecords, type RecordRun, recordAt } from '../core/records.ts';
 import { encodeFrame } from './aggregate.ts';
 import type { BufferLedger } from './buffer-ledger.ts';
 import type { DeliveryAdapters } from './delivery-adapters.ts';
@@ -22,6 +23,7 @@ import type { FlushDeadline } from './flush-deadline.ts';
 import { forEachLimited } from './for-each-limited.ts';
 import { SeededIds, stableId } from './seeded-ids.ts';
 import type { StagingStore } from './staging-store.ts';
+import { TransformBudget } from './transform-budget.ts';
 
 export interface PartitionStagingDeps {
   streamName: string;
@@ -60,22 +62,14 @@ export async function stagePartitions(
   batch: PartitionedBatch,
   deps: PartitionStagingDeps,
 ): Promise<string[]> {
-  const { stream, adapters, deadline } = deps;
+  const { stream, deadline } = deps;
   let seq = 0;
   const runs: RecordRun[] = batch.runs.map((run) => {
     const withSeq = { ...run, firstSeq: seq };
     seq += run.ends.length;
     return withSeq;
   });
-  const processed = await processBatch(runs, stream, {
-    ...(adapters.invoker ? { invoker: deadline.bound(adapters.invoker) } : {}),
-    ids: new SeededIds(`${batch.chunkId}:invocations`),
-    clock: { nowMs: deps.nowMs },
-    sleep: (ms) => deadline.sleep(ms),
-    jitter: adapters.jitter ?? Math.random,
-    region: adapters.region,
-    jqEngine: deps.jqEngine,
-  });
+  const processed = await processOrFail(runs, batch.chunkId, deps);
   const active = await deps.ledger.activePartitions();
   const routed = partitionRecords(
     processed.records.map((record, i) => ({ record, keys: processed.partitionKeys[i]! })),
@@ -120,6 +114,56 @@ export async function stagePartitions(
     await stageChunk(batch.chunkId, partition, deps);
   });
   return partitions.map((partition) => partition.id);
+}
+
+/**
+ * Runs the processors with the transform bounded by this run (see TransformBudget). Processing has no I/O whose
+ * failure it throws (the invoker answers failures as values), so a throw here is deterministic — a query that does
+ * not compile, a configuration the processors refuse — and a replay would throw again until Kinesis expires the
+ * records: instead every record of the batch goes to the error prefix as `processing-failed`, with the error.
+ */
+async function processOrFail(
+  runs: readonly RecordRun[],
+  chunkId: string,
+  deps: PartitionStagingDeps,
+): Promise<Pick<ProcessedBatch, 'records' | 'partitionKeys' | 'failures'>> {
+  const { stream, adapters } = deps;
+  const budget = new TransformBudget(deps.deadline);
+  try {
+    return await processBatch(runs, stream, {
+      ...(adapters.invoker ? { invoker: budget.bound(adapters.invoker) } : {}),
+      ids: new SeededIds(`${chunkId}:invocations`),
+      clock: { nowMs: deps.nowMs },
+      sleep: (ms) => budget.sleep(ms),
+      jitter: adapters.jitter ?? Math.random,
+      region: adapters.region,
+      jqEngine: deps.jqEngine,
+    });
+  } catch (error) {
+    const errorCode = error instanceof SluiceError ? error.code : 'Sluice.ProcessingError';
+    const errorMessage = `The batch could not be processed: ${describe(error)}`;
+    const failures = runs.flatMap((run) =>
+      Array.from(run.ends, (_, i): FailedProcessorRecord => {
+        const data = recordAt(run, i);
+        return {
+          // The record IDs processBatch gives (stream name and position in the batch).
+          record: { recordId: `${stream.name}.${run.firstSeq + i}`, arrivalMs: run.arrivalMs, data },
+          errorOutputType: 'processing-failed',
+          errorCode,
+          errorMessage,
+          rawData: data,
+          attemptsMade: 1,
+        };
+      }),
+    );
+    return { records: [], partitionKeys: [], failures };
+  }
+}
+
+/** An error's name and message, bounded (processing errors name the query or configuration, not records). */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 /**

@@ -50,6 +50,8 @@ beforeAll(async () => {
   };
   lambda = await startLambdaStandIn({
     enrich: await loadHandler(join(import.meta.dirname, '../../examples/transforms/enrich.mjs')),
+    // A function that never answers: every call ends at its timeout.
+    hang: () => new Promise(() => {}),
   });
 });
 
@@ -60,11 +62,12 @@ afterAll(async () => {
 });
 
 const ENRICH_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:enrich`;
+const HANG_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:hang`;
 
 /** A partitioned stream: keys from a jq query, or from the transform Lambda. */
 function partitionedConfig(
   source: 'query' | 'lambda',
-  options: { backup?: boolean; retrySeconds?: number } = {},
+  options: { backup?: boolean; retrySeconds?: number; functionArn?: string; query?: string } = {},
 ) {
   return (name: string, prefix: string) => ({
     DeliveryStreamName: name,
@@ -93,13 +96,24 @@ function partitionedConfig(
                 {
                   Type: 'MetadataExtraction',
                   Parameters: [
-                    { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{customer: .customer}' },
+                    {
+                      ParameterName: 'MetadataExtractionQuery',
+                      ParameterValue: options.query ?? '{customer: .customer}',
+                    },
                     { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
                   ],
                 },
                 { Type: 'AppendDelimiterToRecord' },
               ]
-            : [{ Type: 'Lambda', Parameters: [{ ParameterName: 'LambdaArn', ParameterValue: ENRICH_ARN }] }],
+            : [
+                {
+                  Type: 'Lambda',
+                  Parameters: [
+                    { ParameterName: 'LambdaArn', ParameterValue: options.functionArn ?? ENRICH_ARN },
+                    { ParameterName: 'NumberOfRetries', ParameterValue: '3' },
+                  ],
+                },
+              ],
       },
       ...(options.backup
         ? {
@@ -273,6 +287,55 @@ describe('keys from partitionKeyFromLambda (the transform runs in the buffer Lam
     const failed = await errorDocuments(p, 'processing-failed');
     expect(failed.map(rawDataOf)).toEqual(['[1,2]']);
     expect(failed[0]).toMatchObject({ errorCode: 'Lambda.ProcessingFailedStatus', lambdaARN: ENRICH_ARN });
+  });
+});
+
+describe('a batch that would fail the same way on every replay', () => {
+  /** The buffer Lambda given `runMs` before its timeout (the deployed one has 15 minutes), failing at the first throw. */
+  const bufferWithin = (p: Pipeline, runMs: number) =>
+    p.mapping.drain((event) => {
+      const timeoutAtMs = Date.now() + runMs;
+      return handleKinesisBatch(event, {
+        ...p.bufferDeps,
+        remainingMs: () => timeoutAtMs - Date.now(),
+        deadlineMarginMs: 500,
+      });
+    }, 0);
+
+  it('a transform that never answers ends as processing-failed in one run, not replayed forever (spec §5.3)', async () => {
+    const p = await pipeline({
+      config: partitionedConfig('lambda', { functionArn: HANG_ARN }),
+      adapters: lambdaAdapters,
+    });
+    await put(p, ['{"customer_id":"c1","n":1}']);
+    // Four attempts of the 5-minute timeout cannot fit in one run: the calls are bounded by the run, and a call
+    // ended by that bound (or not made, once the time is spent) is a timed-out attempt.
+    await bufferWithin(p, 2_500);
+    const failed = await errorDocuments(p, 'processing-failed');
+    expect(failed.map(rawDataOf)).toEqual(['{"customer_id":"c1","n":1}']);
+    expect(failed[0]).toMatchObject({
+      attemptsMade: 4,
+      errorCode: 'Lambda.FunctionError',
+      errorMessage: expect.stringContaining('timeout errors'),
+      lambdaARN: HANG_ARN,
+    });
+    expect(await p.ledger.partitions()).toEqual([]);
+    expect(await sweepAndFlush(p)).toBe(0);
+    expect(await byPartition(p, 'customer=')).toEqual(new Map());
+  });
+
+  it('a MetadataExtraction query that does not compile sends the batch to the error prefix', async () => {
+    const p = await pipeline({ config: partitionedConfig('query', { query: '{customer: .customer' }) });
+    const sent = ['{"customer":"acme","n":1}', '{"customer":"globex","n":2}'];
+    await put(p, sent);
+    await bufferWithin(p, 60_000);
+    const failed = await errorDocuments(p, 'processing-failed');
+    expect(failed.map(rawDataOf).sort()).toEqual(sent);
+    for (const document of failed) {
+      expect(document).toMatchObject({ attemptsMade: 1, errorCode: 'Sluice.ProcessingError' });
+      expect(String(document.errorMessage)).toMatch(/^The batch could not be processed: /);
+    }
+    expect(await p.ledger.partitions()).toEqual([]);
   });
 });
 
