@@ -414,7 +414,7 @@ splitter also deoptimised on the 1st full conversion (it compared with Infinity)
 
 **Steady state**, each change measured in alternating processes (CPU time, other work running), output
 byte-identical throughout (same MD5 of the bench file):
-- SNAPPY: Sluice's own compressor (\`lib/core/conversion/snappy.ts\`) writes exactly what snappyjs writes (same
+- SNAPPY: Sluice's own compressor (\`lib/core/compression/snappy-compressor.ts\`) writes exactly what snappyjs writes (same
   fragments, hash, skip heuristic; tests compare the bytes, python-snappy, DuckDB and hyparquet read it) about
   1.45× faster: 4-byte DataView reads for hashing, candidate checks and match extension, \`set()\` for long
   literals, one reused output buffer.

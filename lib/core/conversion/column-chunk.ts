@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { SnappyCompressor } from '../compression/snappy-compressor.ts';
 import { yieldToEventLoop } from '../compression/yield-to-event-loop.ts';
 import { ByteSink } from './byte-sink.ts';
 import type { ColumnData } from './column-data.ts';
@@ -6,7 +7,6 @@ import type { ParquetSerDeOptions } from './config.ts';
 import { buildDictionary, type Dictionary } from './dictionary.ts';
 import { bitWidthOf, writeBitPackedBooleans, writeRleHybrid, writeRleRun } from './rle.ts';
 import { Physical } from './schema.ts';
-import { SnappyCompressor } from './snappy.ts';
 import { type ColumnStatistics, columnStatistics } from './statistics.ts';
 import { ThriftWriter } from './thrift-compact.ts';
 

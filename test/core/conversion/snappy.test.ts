@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import SnappyJS from 'snappyjs';
 import { describe, expect, it } from 'vitest';
-import { SnappyCompressor } from '../../../lib/core/conversion/snappy.ts';
+import { SnappyCompressor } from '../../../lib/core/compression/snappy-compressor.ts';
 import { conversionWith, query, roundTrip } from './helpers.ts';
 
 /**
