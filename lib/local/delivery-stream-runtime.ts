@@ -417,7 +417,7 @@ export class DeliveryStreamRuntime {
    */
   private track(work: Promise<unknown>): void {
     this.running++;
-    work
+    void work
       .catch((error: unknown) => this.faulted(error))
       .finally(() => {
         this.running--;

@@ -125,10 +125,20 @@ describe('PartitionedDelivery in the local runtime', () => {
 
   async function open(
     stream: ReturnType<typeof configuration>,
-    options: { jqEngine?: JqEngine; dynamicPartitioning?: DynamicPartitioning } = {},
+    options: {
+      jqEngine?: JqEngine;
+      dynamicPartitioning?: DynamicPartitioning;
+      metrics?: MetricsRegistry;
+      /** The data dir of a runtime opened before: its log is replayed. */
+      dir?: { path: string };
+    } = {},
   ) {
-    const dir = await tempDir('sluice-partitioned-');
-    cleanups.push(dir.remove);
+    let dir = options.dir;
+    if (!dir) {
+      const created = await tempDir('sluice-partitioned-');
+      cleanups.push(created.remove);
+      dir = created;
+    }
     const warnings: Array<Record<string, unknown>> = [];
     const runtime = await DeliveryStreamRuntime.open(
       stream.stream,
@@ -137,7 +147,7 @@ describe('PartitionedDelivery in the local runtime', () => {
         clock: new SystemClock(),
         ids: new RandomIds(),
         store: new FsObjectStore(join(dir.path, 's3')),
-        metrics: new MetricsRegistry(),
+        metrics: options.metrics ?? new MetricsRegistry(),
         logger: {
           log(level, message, fields) {
             if (level !== 'debug' && level !== 'info') warnings.push({ level, message, ...fields });
@@ -150,7 +160,7 @@ describe('PartitionedDelivery in the local runtime', () => {
       { dynamicPartitioning: options.dynamicPartitioning ?? stream.dynamicPartitioning },
     );
     cleanups.push(() => runtime.close());
-    return { runtime, warnings, objects: () => listEmbeddedObjects(dir.path, BUCKET) };
+    return { runtime, dir, warnings, objects: () => listEmbeddedObjects(dir.path, BUCKET) };
   }
 
   /** Settings whose prefix throws a plain TypeError (not a SluiceError) for its first `failures` renders. */
@@ -227,6 +237,43 @@ describe('PartitionedDelivery in the local runtime', () => {
       { k: 'b', n: 2 },
     ]);
     expect(warnings.filter((w) => w.level === 'error')).toEqual([]);
+  });
+
+  it('work that fails unexpectedly is logged and leaves the stream stalled with the error; a restart delivers its records', async () => {
+    // Nothing in the runtime is written to throw here: a metrics registry that does stands in for a bug.
+    class BrokenMetrics extends MetricsRegistry {
+      private broken = true;
+      override gauge(stream: string, metric: string, value: number): void {
+        if (metric === 'PartitionCount' && this.broken) {
+          this.broken = false;
+          throw new Error('the metrics registry broke');
+        }
+        super.gauge(stream, metric, value);
+      }
+    }
+    const v1 = configuration(streamInput('k=!{partitionKeyFromQuery:k}/', '{k: .k}'), '1');
+    const first = await open(v1, { metrics: new BrokenMetrics() });
+    await first.runtime.put(records([{ k: 'a', n: 1 }]));
+    const stalled = await waitFor(
+      'the stall',
+      () => first.runtime.status().stalled && first.runtime.status(),
+    );
+    expect(stalled.lastError).toBe('the metrics registry broke');
+    expect(first.warnings).toEqual([
+      {
+        level: 'error',
+        message: 'delivery work failed unexpectedly; restart to deliver what it held',
+        stream: 'routes',
+        error: 'the metrics registry broke',
+      },
+    ]);
+    await first.runtime.close();
+
+    const second = await open(v1, { dir: first.dir });
+    await second.runtime.flush();
+    const delivered = [...(await second.objects())].map(([key, body]) => [folderOf(key), lines(body)]);
+    expect(delivered).toEqual([['k=a/', [{ k: 'a', n: 1 }]]]);
+    expect(second.runtime.status()).toMatchObject({ stalled: false, wal: { pendingRecords: 0 } });
   });
 
   it('a batch cut before an UpdateDestination is processed, routed and keyed with the configuration it was cut under', async () => {
