@@ -1,4 +1,4 @@
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BufferLedger, type OpenChunk, type StagedChunk } from '../../lib/aws/buffer-ledger.ts';
 import { planBuffering } from '../../lib/aws/buffering-plan.ts';
@@ -132,6 +132,33 @@ describe('a chunk added while the sweeper forgets its partition', () => {
     };
     await sweep(sweepDeps(racy, NOW_MS));
     expect(await ledger.partitions()).toEqual([{ partition: P, openBytes: 100, chunksAdded: 2 }]);
+  });
+});
+
+describe('a partition forgotten while a claim seals its flush', () => {
+  it('is not brought back with a negative hint by the seal', async () => {
+    const ledger = await newLedger();
+    const tableName = (ledger as unknown as { tableName: string }).tableName;
+    await ledger.addChunk(P, chunk('c1', NOW_MS));
+    // The claimer has moved c1 out of the open buffer; before it seals, the sweeper finds P empty and forgets it.
+    const sweepingClient = Object.create(emulators.dynamodb) as DynamoDBClient;
+    sweepingClient.send = (async (command: unknown) => {
+      if (
+        command instanceof UpdateItemCommand &&
+        String(command.input.UpdateExpression).includes(':sealed')
+      ) {
+        await sweep(sweepDeps(ledger, NOW_MS));
+        expect(await ledger.partitions()).toEqual([]);
+      }
+      return emulators.dynamodb.send(command as never);
+    }) as DynamoDBClient['send'];
+    const claimer = new BufferLedger(sweepingClient, tableName);
+    const flush = await claimer.claim(P, 'size-flush', await ledger.openChunks(P), NOW_MS);
+    expect(flush?.chunks.map((c) => c.key)).toEqual(['chunks/x/c1']);
+    expect(await ledger.partitions()).toEqual([]);
+    expect((await ledger.pendingFlushes()).map((f) => [f.flushId, f.state])).toEqual([
+      ['size-flush', 'sealed'],
+    ]);
   });
 });
 
