@@ -104,7 +104,7 @@ export class PartitionedDelivery {
     this.partitions = new PartitionBuffers(settings.bufferingHints);
   }
 
-  /** Applies to batches cut from now on. */
+  /** Routes the batches cut from now on; the new buffering hints apply to every partition at once. */
   reconfigure(settings: DynamicPartitioning): void {
     this.settings = settings;
     this.partitions.setHints(settings.bufferingHints);

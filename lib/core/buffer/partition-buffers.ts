@@ -58,10 +58,10 @@ export class PartitionBuffers<B> {
 
   /**
    * Adds a processed batch's partitions; returns how many partitions the batch fed. `configuration` names what
-   * renders the partitions' objects (the stream's VersionId): after an UpdateDestination, records of one evaluated
-   * prefix routed under the old and the new configuration are buffered apart, each written as its configuration
-   * says, while counting as one active partition. Adds all or nothing: a caller that counts the partitions a batch
-   * fed must never find the batch in a partition it was not told about.
+   * renders the partitions' objects (the stream's VersionId, which every UpdateDestination increments and object
+   * names carry, spec §1.9, §3.1): records of one evaluated prefix routed under the old and the new configuration
+   * are buffered apart, each written as its configuration says, while counting as one active partition. Adds all
+   * or nothing: a caller that counts the partitions a batch fed must never find the batch in one it was not told of.
    */
   add(partitions: readonly Partition[], batch: B, configuration: string): number {
     // Everything that reads the records happens before the first change.
