@@ -1,5 +1,5 @@
 import type { IdSource, Telemetry } from '../core/ports.ts';
-import type { BufferLedger, PartitionItem } from './buffer-ledger.ts';
+import type { BufferLedger, FlushItem, PartitionItem } from './buffer-ledger.ts';
 import type { BufferingPlan } from './buffering-plan.ts';
 import type { FlushQueue } from './flush-queue.ts';
 import { forEachLimited } from './for-each-limited.ts';
@@ -42,37 +42,31 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   let oldestMs = Number.POSITIVE_INFINITY;
   // With dynamic partitioning there can be thousands of partitions: they are swept a few at a time. A partition
   // that fails (DynamoDB throttling) is logged and left to the next run; the others and the recovery below go on.
-  let failedPartitions = 0;
+  let failures = 0;
+  const leftToNextRun = (what: string, error: unknown) => {
+    failures++;
+    (deps.log ?? console.error)(`Sluice sweeper: ${what} left to the next run: ${describe(error)}`);
+  };
   await forEachLimited(await deps.ledger.partitions(), async (seen) => {
     try {
       const oldest = await sweepPartition(seen, sealed, nowMs, deps);
       if (oldest !== undefined) oldestMs = Math.min(oldestMs, oldest);
     } catch (error) {
-      failedPartitions++;
-      (deps.log ?? console.error)(
-        `Sluice sweeper: partition ${stableId(seen.partition)} left to the next run: ${describe(error)}`,
-      );
+      // Partitions are named by a hash: their keys come from the records.
+      leftToNextRun(`partition ${stableId(seen.partition)}`, error);
     }
   });
-  deps.metrics.count(deps.streamName, 'Sluice.SweepPartitionFailures', failedPartitions);
   if (Number.isFinite(oldestMs)) {
     deps.metrics.gauge(deps.streamName, 'Sluice.BufferAgeSeconds', Math.round((nowMs - oldestMs) / 1000));
   }
   for (const flush of await deps.ledger.pendingFlushes()) {
-    const ageMs = nowMs - flush.createdAtMs;
-    if (flush.state === 'claiming' && ageMs >= STALE_CLAIM_MS) {
-      const sealedFlush = await deps.ledger.recoverClaim(flush);
-      if (sealedFlush) {
-        await deps.queue.enqueue({ flushId: flush.flushId });
-        await deps.ledger.markEnqueued(flush.flushId, nowMs);
-        recovered.push(flush.flushId);
-      }
-    } else if (flush.state !== 'claiming' && flush.enqueuedAtMs === undefined && ageMs >= STALE_ENQUEUE_MS) {
-      await deps.queue.enqueue({ flushId: flush.flushId });
-      await deps.ledger.markEnqueued(flush.flushId, nowMs);
-      recovered.push(flush.flushId);
+    try {
+      if (await recoverFlush(flush, nowMs, deps)) recovered.push(flush.flushId);
+    } catch (error) {
+      leftToNextRun(`flush ${flush.flushId}`, error);
     }
   }
+  deps.metrics.count(deps.streamName, 'Sluice.SweepFailures', failures);
   deps.metrics.count(deps.streamName, 'Sluice.FlushesSealed', sealed.length);
   return { sealed, recovered };
 }
@@ -105,4 +99,17 @@ async function sweepPartition(
 function describe(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.slice(0, 300);
+}
+
+/** Finishes a flush whose claimer or enqueuer died; true when it was enqueued again. */
+async function recoverFlush(flush: FlushItem, nowMs: number, deps: SweepDeps): Promise<boolean> {
+  const ageMs = nowMs - flush.createdAtMs;
+  if (flush.state === 'claiming' && ageMs >= STALE_CLAIM_MS) {
+    if (!(await deps.ledger.recoverClaim(flush))) return false;
+  } else if (flush.state === 'claiming' || flush.enqueuedAtMs !== undefined || ageMs < STALE_ENQUEUE_MS) {
+    return false;
+  }
+  await deps.queue.enqueue({ flushId: flush.flushId });
+  await deps.ledger.markEnqueued(flush.flushId, nowMs);
+  return true;
 }

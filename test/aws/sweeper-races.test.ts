@@ -180,32 +180,48 @@ describe('a buffer Lambda that died between staging a chunk and counting it', ()
   });
 });
 
-describe('a partition whose ledger calls fail', () => {
-  it('is logged and skipped; the other partitions are sealed and stale flushes still recovered', async () => {
+describe('a partition or a flush whose ledger calls fail', () => {
+  it('is logged and skipped; the other partitions are sealed and the other stale flushes recovered', async () => {
     const ledger = await newLedger();
-    for (const partition of ['a/', 'b/', 'c/'])
+    for (const partition of ['a/', 'b/', 'c/', 'd/'])
       await ledger.addChunk(partition, chunk(`c-${partition}`, NOW_MS));
-    // A flush sealed long ago whose enqueue was lost.
-    const stale = await ledger.claim('c/', 'stale-flush', await ledger.openChunks('c/'), NOW_MS);
-    expect(stale?.state).toBe('sealed');
+    // Two flushes sealed long ago whose enqueue was lost.
+    for (const [partition, flushId] of [
+      ['c/', 'stale-1'],
+      ['d/', 'stale-2'],
+    ] as const) {
+      const stale = await ledger.claim(partition, flushId, await ledger.openChunks(partition), NOW_MS);
+      expect(stale?.state).toBe('sealed');
+    }
+    const throttled = () => {
+      const error = new Error('Rate of requests exceeds the allowed throughput.');
+      error.name = 'ProvisionedThroughputExceededException';
+      return error;
+    };
     const failing = Object.create(ledger) as BufferLedger;
     failing.openChunks = async (partition): Promise<OpenChunk[]> => {
-      if (partition === 'b/') {
-        const error = new Error('Rate of requests exceeds the allowed throughput.');
-        error.name = 'ProvisionedThroughputExceededException';
-        throw error;
-      }
+      if (partition === 'b/') throw throttled();
       return ledger.openChunks(partition);
+    };
+    failing.markEnqueued = async (flushId, nowMs) => {
+      if (flushId === 'stale-1') throw throttled();
+      return ledger.markEnqueued(flushId, nowMs);
     };
     const log: string[] = [];
     const deps = sweepDeps(failing, NOW_MS + STALE_ENQUEUE_MS, log);
     const result = await sweep(deps);
-    expect(result).toEqual({ sealed: ['flush-1'], recovered: ['stale-flush'] });
+    expect(result).toEqual({ sealed: ['flush-1'], recovered: ['stale-2'] });
     expect((await ledger.getFlush('flush-1'))?.partition).toBe('a/');
+    // stale-1 was enqueued but not marked: the next run enqueues it again (flushes are idempotent).
+    expect(deps.queue.messages).toEqual([
+      { flushId: 'flush-1' },
+      { flushId: 'stale-1' },
+      { flushId: 'stale-2' },
+    ]);
+    const reason = 'left to the next run: ProvisionedThroughputExceededException: Rate of requests';
     expect(log).toEqual([
-      expect.stringMatching(
-        /^Sluice sweeper: partition \S+ left to the next run: ProvisionedThroughputExceededException: Rate of requests/,
-      ),
+      expect.stringMatching(new RegExp(`^Sluice sweeper: partition [0-9a-f]+ ${reason}`)),
+      expect.stringMatching(new RegExp(`^Sluice sweeper: flush stale-1 ${reason}`)),
     ]);
     expect(log[0]).not.toContain('b/');
   });
