@@ -13,6 +13,7 @@ import { bounded } from '../core/errors.ts';
 import type { MetricsRegistry } from '../core/metrics.ts';
 import {
   type DynamicPartitioning,
+  PARTITIONING_ERRORS,
   type Partition,
   partitionRecords,
   retriesExhausted,
@@ -68,8 +69,6 @@ const MAX_PARTITION_DELIVERIES = 8;
  * will, and the batch goes to the error output; fewer attempts would not ride out a failed allocation.
  */
 const ROUTING_ATTEMPTS = 3;
-/** Sluice's code for records routing failed on; Firehose publishes none, as it has no such failure. */
-const ROUTING_FAILED = 'DynamicPartitioning.RoutingFailed';
 
 /**
  * Dynamic partitioning in the local runtime (spec §6), in two stages, as Firehose buffers in several:
@@ -277,7 +276,7 @@ function routingFailed(record: ProcessorRecord, error: unknown, attempts: number
   return {
     record,
     errorOutputType: 'processing-failed',
-    errorCode: ROUTING_FAILED,
+    errorCode: PARTITIONING_ERRORS.routingFailed,
     errorMessage: `The records could not be routed to partitions: ${bounded(reason, 200)}`,
     rawData: record.data,
     attemptsMade: attempts,

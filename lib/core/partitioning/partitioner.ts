@@ -13,6 +13,8 @@ export const PARTITIONING_ERRORS = {
   prefixTooLong: 'DynamicPartitioning.PrefixTooLong',
   /** A key the prefix needs is missing: the observed code for failed key extraction. */
   keyMissing: METADATA_EXTRACTION_FAILED,
+  /** Sluice's code for records whose routing to partitions kept failing; Firehose publishes none (no such failure). */
+  routingFailed: 'DynamicPartitioning.RoutingFailed',
 } as const;
 
 export interface PartitionerSettings {
