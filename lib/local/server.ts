@@ -5,11 +5,14 @@ import { bounded, FirehoseApiError, SluiceError } from '../core/errors.ts';
 import { ScannedPutRecordBatch } from '../core/ingest/put-records.ts';
 import { scanPutRecordBatch } from '../core/ingest/scan-put-record-batch.ts';
 import { SigV4Verifier } from './auth/sigv4-verifier.ts';
+import { BufferPool } from './buffer-pool.ts';
 import type { Logger } from './logger.ts';
 import type { LocalRuntime } from './runtime.ts';
 
 const TARGET_PREFIX = 'Firehose_20150804.';
 const PUT_RECORD_BATCH = `${TARGET_PREFIX}PutRecordBatch`;
+/** Bodies from this size on are read into pooled buffers (a PutRecordBatch of 500 × 1 KiB is ~0.7 MB). */
+const POOLED_BODY_MIN_BYTES = 64 * 1024;
 /**
  * The largest body we read. PutRecordBatch carries ≤ 4 MiB of decoded data, which is ≤ 5.6 MB as base64 plus
  * JSON framing; anything far beyond that is refused before it is buffered.
@@ -27,6 +30,9 @@ export interface ServerOptions {
 export class FirehoseServer {
   private server: Server | undefined;
   private readonly verifier: SigV4Verifier | undefined;
+  /** Request bodies and decoded records of PutRecordBatch calls, reused across requests. */
+  private readonly bodies = new BufferPool(2 * 1024 * 1024, 32);
+  private readonly decoded = new BufferPool(1024 * 1024, 32);
 
   constructor(
     private readonly runtime: LocalRuntime,
@@ -83,25 +89,40 @@ export class FirehoseServer {
       await readBody(req); // drain, so the connection can be reused
       throw new FirehoseApiError('UnknownOperationException', 'Missing or unknown X-Amz-Target header.');
     }
-    const body = await readBody(req);
-    if (this.verifier) {
-      const [path, query = ''] = (req.url ?? '/').split('?', 2);
-      this.verifier.verify(
-        { method: req.method ?? 'POST', path: path ?? '/', query, headers: flatHeaders(req), body },
-        Date.now(),
-      );
-    }
-    let input: unknown;
+    const { body, pooled } = await readBody(req, this.bodies);
+    let records: Buffer | undefined;
     try {
-      // The usual PutRecordBatch body is read without JSON.parse; anything unusual takes the general path.
-      const scanned = target === PUT_RECORD_BATCH ? scanPutRecordBatch(body) : undefined;
-      if (scanned) input = new ScannedPutRecordBatch(scanned);
-      else input = body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new FirehoseApiError('SerializationException', 'The request body is not valid JSON.');
+      if (this.verifier) {
+        const [path, query = ''] = (req.url ?? '/').split('?', 2);
+        this.verifier.verify(
+          { method: req.method ?? 'POST', path: path ?? '/', query, headers: flatHeaders(req), body },
+          Date.now(),
+        );
+      }
+      let input: unknown;
+      try {
+        // The usual PutRecordBatch body is read without JSON.parse; anything unusual takes the general path.
+        const scanned =
+          target === PUT_RECORD_BATCH
+            ? scanPutRecordBatch(body, (size) => {
+                records = this.decoded.take(size);
+                return records;
+              })
+            : undefined;
+        if (scanned) input = new ScannedPutRecordBatch(scanned);
+        else input = body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new FirehoseApiError('SerializationException', 'The request body is not valid JSON.');
+      } finally {
+        // Nothing refers to the body once it is read: the scan decoded it, JSON.parse copied what it kept.
+        if (pooled) this.bodies.give(pooled);
+      }
+      const output = await this.runtime.execute(target.slice(TARGET_PREFIX.length), input);
+      send(res, 200, output ?? {});
+    } finally {
+      // A put copies its records into the stream's buffer before its first await; after it, they are garbage.
+      if (records) this.decoded.give(records);
     }
-    const output = await this.runtime.execute(target.slice(TARGET_PREFIX.length), input);
-    send(res, 200, output ?? {});
   }
 
   /** Flush, status and metrics for the CLI and scrapers; served to loopback clients only. */
@@ -132,7 +153,7 @@ export class FirehoseServer {
       return;
     }
     if (path === '/_sluice/flush' && req.method === 'POST') {
-      const body = await readBody(req);
+      const { body } = await readBody(req);
       let request: { stream?: unknown; timeoutSeconds?: unknown };
       try {
         request = body.byteLength ? JSON.parse(body.toString('utf8')) : {};
@@ -145,7 +166,7 @@ export class FirehoseServer {
       return;
     }
     if (path === '/_sluice/replay' && req.method === 'POST') {
-      const body = await readBody(req);
+      const { body } = await readBody(req);
       let request: { stream?: unknown; from?: unknown };
       try {
         request = body.byteLength ? JSON.parse(body.toString('utf8')) : {};
@@ -194,18 +215,36 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Reads the body with a cap; never buffers more than MAX_BODY_BYTES. */
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * Reads the body with a cap; never buffers more than MAX_BODY_BYTES. A body with a Content-Length over
+ * POOLED_BODY_MIN_BYTES is read into a buffer of `pool`, returned as `pooled` for the caller to give back.
+ */
+async function readBody(req: IncomingMessage, pool?: BufferPool): Promise<{ body: Buffer; pooled?: Buffer }> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge(declared);
+  const pooled = pool && declared >= POOLED_BODY_MIN_BYTES ? pool.take(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw tooLarge(size);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (size + chunk.byteLength > MAX_BODY_BYTES) throw tooLarge(size + chunk.byteLength);
+      if (pooled && size + chunk.byteLength > declared) {
+        // Node's HTTP parser stops at Content-Length; this guards the pooled buffer should that ever change.
+        throw new FirehoseApiError(
+          'SerializationException',
+          'The request body is longer than its Content-Length.',
+        );
+      }
+      if (pooled) pooled.set(chunk, size);
+      else chunks.push(chunk);
+      size += chunk.byteLength;
+    }
+  } catch (error) {
+    if (pooled) pool!.give(pooled);
+    throw error;
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (pooled) return { body: pooled.subarray(0, size), pooled };
+  return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
 }
 
 function tooLarge(bytes: number): FirehoseApiError {

@@ -15,11 +15,15 @@ import { MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES, type PutRequest }
  * Firehose's exact errors; so this function never decides an error, and a body it accepts gives the same
  * request parsePutRecordBatch would.
  */
-export function scanPutRecordBatch(body: Uint8Array): PutRequest | undefined {
+export function scanPutRecordBatch(
+  body: Uint8Array,
+  /** Where the decoded records go (a buffer of at least `size` bytes; the request uses the first `size`). */
+  allocate: (size: number) => Uint8Array = (size) => Buffer.allocUnsafe(size),
+): PutRequest | undefined {
   const scanner = new Scanner(body);
   const spans = scanner.document();
   if (!spans) return undefined;
-  return decodeRecords(body, spans);
+  return decodeRecords(body, spans, allocate);
 }
 
 const QUOTE = 0x22;
@@ -162,7 +166,11 @@ class Scanner {
 }
 
 /** Decodes every record into one buffer; undefined when a record is not strict base64 or a limit is exceeded. */
-function decodeRecords(body: Uint8Array, spans: Spans): PutRequest | undefined {
+function decodeRecords(
+  body: Uint8Array,
+  spans: Spans,
+  allocate: (size: number) => Uint8Array,
+): PutRequest | undefined {
   const { data, count } = spans;
   const ends = new Uint32Array(count);
   let total = 0;
@@ -173,7 +181,7 @@ function decodeRecords(body: Uint8Array, spans: Spans): PutRequest | undefined {
     ends[i] = total;
   }
   if (total > MAX_BATCH_BYTES) return undefined;
-  const out = Buffer.allocUnsafe(total);
+  const out = allocate(total).subarray(0, total);
   let at = 0;
   for (let i = 0; i < count; i++) {
     at = decodeBase64(body, data[i * 2]!, data[i * 2 + 1]!, out, at);
