@@ -58,12 +58,37 @@ function gzipMember(chunks: readonly Uint8Array[]): Promise<Buffer[]> {
   });
 }
 
+/**
+ * Members being compressed at once in the whole process, whatever the object or stream. More would not go faster
+ * (each takes a core), but each would hold its zlib state and output buffers while waiting for one: several
+ * megabytes per batch in flight.
+ */
+export const GZIP_CONCURRENT_MEMBERS = GZIP_PARALLEL_MEMBERS;
+let compressing = 0;
+const waitingForSlot: Array<() => void> = [];
+
+async function inGzipSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (compressing < GZIP_CONCURRENT_MEMBERS) compressing++;
+  else await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next waiter, or is freed.
+    const next = waitingForSlot.shift();
+    if (next) next();
+    else compressing--;
+  }
+}
+
 /** Members compressed `GZIP_PARALLEL_MEMBERS` at a time, returned in order. */
 async function gzipMembers(members: readonly (readonly Uint8Array[])[]): Promise<Buffer[][]> {
   const compressed: Buffer[][] = new Array(members.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < members.length; i = next++) compressed[i] = await gzipMember(members[i]!);
+    for (let i = next++; i < members.length; i = next++) {
+      const member = members[i]!;
+      compressed[i] = await inGzipSlot(() => gzipMember(member));
+    }
   };
   await Promise.all(Array.from({ length: Math.min(GZIP_PARALLEL_MEMBERS, members.length) }, worker));
   return compressed;
