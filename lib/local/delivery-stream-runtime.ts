@@ -92,6 +92,8 @@ export class DeliveryStreamRuntime {
   private readonly arena: RunArena;
   private readonly inFlight: InFlightBatch[] = [];
   private inFlightBytes = 0;
+  /** Room held back from new puts for compressed objects being made (outputReserveOf). */
+  private outputReserveBytes = 0;
   private running = 0;
   private closed = false;
   private flushTargetSeq = -1;
@@ -168,7 +170,7 @@ export class DeliveryStreamRuntime {
   async put(records: PendingRun): Promise<PutOutcome[]> {
     if (this.closed) throw new FirehoseApiError('ServiceUnavailableException', 'Sluice is shutting down.');
     const count = records.ends.length;
-    const room = this.deps.maxBufferedBytes - this.undeliveredBytes();
+    const room = this.deps.maxBufferedBytes - this.undeliveredBytes() - this.outputReserveBytes;
     const { accepted, fits } =
       records.data.byteLength <= room ? { accepted: records, fits: undefined } : admit(records, room);
     // Only the arena's copy outlives this call; the request's own buffer is garbage before the log's fsync.
@@ -402,13 +404,19 @@ export class DeliveryStreamRuntime {
       firstSeq: records[0]!.firstSeq,
       lastSeq: lastSeqOf(records[records.length - 1]!),
       bytes: records.reduce((sum, run) => sum + run.data.byteLength, 0),
+      outputReserve: 0,
       outstanding: 1,
       done: false,
       routed: false,
     };
-    this.inFlight.push(batch);
-    this.inFlightBytes += batch.bytes;
-    return batch;
+    const reserved = {
+      ...batch,
+      outputReserve: dynamicPartitioning ? 0 : outputReserveOf(this.stream, batch.bytes),
+    };
+    this.inFlight.push(reserved);
+    this.inFlightBytes += reserved.bytes;
+    this.outputReserveBytes += reserved.outputReserve;
+    return reserved;
   }
 
   /**
@@ -687,6 +695,7 @@ export class DeliveryStreamRuntime {
   private completed(batch: InFlightBatch): void {
     batch.done = true;
     this.inFlightBytes -= batch.bytes;
+    this.outputReserveBytes -= batch.outputReserve;
     while (this.inFlight[0]?.done) this.deliveredSeq = this.inFlight.shift()!.lastSeq;
     this.arena.release(this.deliveredSeq);
     this.releaseWaiters(this.deliveredSeq);
@@ -732,6 +741,27 @@ export class DeliveryStreamRuntime {
   private publishGauges(): void {
     this.deps.metrics.gauge(this.name, 'Sluice.BufferedBytes', this.undeliveredBytes());
     this.deps.metrics.gauge(this.name, 'Sluice.BufferedRecords', this.buffer.bufferedRecords);
+  }
+}
+
+/**
+ * The compressed object of a batch exists next to the batch's records until it is written (a 128 MiB GZIP batch makes
+ * ~30 MB). Counting it against maxBufferedBytes keeps memory within the limit the setting promises; new puts are
+ * throttled that much sooner, which matters only when the buffer is full anyway. The share is an upper bound of the
+ * compressed size of typical records: about a quarter for GZIP, ZIP and Parquet, half for Snappy.
+ */
+function outputReserveOf(stream: ResolvedStream, bytes: number): number {
+  const destination = stream.destination;
+  if (stream.writer) return 0;
+  if (destination.dataFormatConversion) return Math.ceil(bytes / 4);
+  switch (destination.compressionFormat) {
+    case 'UNCOMPRESSED':
+      return 0;
+    case 'Snappy':
+    case 'HADOOP_SNAPPY':
+      return Math.ceil(bytes / 2);
+    default:
+      return Math.ceil(bytes / 4);
   }
 }
 

@@ -15,6 +15,8 @@ export interface InFlightBatch {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly bytes: number;
+  /** Room kept for the batch's compressed object while it is made (see outputReserveOf). */
+  readonly outputReserve: number;
   /** Pieces not yet written (see PartitionedDelivery); a plain delivery is one piece. */
   outstanding: number;
   /** Complete: its records are marked done in the log. */
