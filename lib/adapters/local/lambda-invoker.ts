@@ -50,14 +50,21 @@ interface Pending {
 }
 
 /**
- * Runs each transform function in a worker thread of its own, like a warm Lambda container: isolated from the
+ * Execution environments (worker threads) per function. Firehose keeps up to 5 invocations in flight (spec §2.2) and
+ * Lambda runs concurrent calls in separate environments; two use both cores of a small machine, more would only
+ * queue for them.
+ */
+const ENVIRONMENTS_PER_FUNCTION = 2;
+
+/**
+ * Runs each transform function in worker threads, each like a warm Lambda container: isolated from the
  * server's event loop and heap, one invocation at a time, reused across calls. A handler that throws gives
  * `function-error`; one that runs past its timeout (an infinite loop included) is terminated and gives `timeout`;
  * one that exhausts its heap (`memorySizeMb`) or kills its thread gives `function-error`. The worker is then
  * replaced on the next call. Workers are unref'd, so a forgotten invoker never keeps the process alive.
  */
 export function createLocalLambdaInvoker(options: LocalLambdaInvokerOptions): LocalLambdaInvoker {
-  const runners = new Map<string, FunctionRunner>();
+  const runners = new Map<string, FunctionRunner[]>();
   const call = (
     functionArn: string,
     payloadBytes: number,
@@ -80,10 +87,16 @@ export function createLocalLambdaInvoker(options: LocalLambdaInvokerOptions): Lo
         message: `The request is ${payloadBytes} bytes; Lambda accepts at most ${LAMBDA_PAYLOAD_LIMIT_BYTES}.`,
       });
     }
-    let runner = runners.get(found.key);
-    if (!runner) {
+    const environments = runners.get(found.key) ?? [];
+    runners.set(found.key, environments);
+    // The idlest environment; another one starts while every one is busy, as Lambda scales out concurrent calls.
+    let runner = environments.reduce<FunctionRunner | undefined>(
+      (best, candidate) => (best && best.calls <= candidate.calls ? best : candidate),
+      undefined,
+    );
+    if (!runner || (runner.calls > 0 && environments.length < ENVIRONMENTS_PER_FUNCTION)) {
       runner = new FunctionRunner(found.name, functionArn, found.fn, options.baseDir);
-      runners.set(found.key, runner);
+      environments.push(runner);
     }
     const ownMs = found.fn.timeoutSeconds === undefined ? timeoutMs : found.fn.timeoutSeconds * 1000;
     return runner.invoke(request, Math.min(timeoutMs, ownMs));
@@ -102,7 +115,7 @@ export function createLocalLambdaInvoker(options: LocalLambdaInvokerOptions): Lo
       return call(functionArn, payloadBytes, timeoutMs, () => packEvent(event));
     },
     async close() {
-      await Promise.all([...runners.values()].map((runner) => runner.close()));
+      await Promise.all([...runners.values()].flat().map((runner) => runner.close()));
       runners.clear();
     },
   };
@@ -218,12 +231,16 @@ class FunctionRunner {
     this.modulePath = isAbsolute(path) ? path : resolve(baseDir, path);
   }
 
+  /** Calls queued or running here. */
+  calls = 0;
+
   /** Calls run one at a time, as in one Lambda execution environment. */
   invoke(
     request: () => { message: WorkerRequest; transfer: ArrayBuffer[] },
     timeoutMs: number,
   ): Promise<TransformEventResult> {
-    const run = this.queue.then(() => this.run(request(), timeoutMs));
+    this.calls++;
+    const run = this.queue.then(() => this.run(request(), timeoutMs)).finally(() => this.calls--);
     this.queue = run.catch(() => undefined);
     return run;
   }
